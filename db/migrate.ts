@@ -1,4 +1,4 @@
-import { Migrator, type Kysely } from 'kysely'
+import { Migrator, PostgresAdapter, sql, type Kysely } from 'kysely'
 import type { Database } from './database'
 import { migrations } from './migrations'
 
@@ -9,7 +9,11 @@ import { migrations } from './migrations'
  * @example const applied = await migrateToLatest(db) // ['2026-11-26-001-initial'] the first time
  */
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    ...(await ownSchema(db)),
+  })
   const unknown = await unknownMigrations(db)
   if (unknown.length > 0) {
     throw new Error(
@@ -36,4 +40,15 @@ async function unknownMigrations(db: Kysely<Database>): Promise<string[]> {
   } catch {
     return []
   }
+}
+
+/**
+ * On Postgres, the migration tables live in the connection's own schema: Kysely otherwise looks
+ * for them in every schema and trips over another app's (or another test's) tables.
+ */
+async function ownSchema(db: Kysely<Database>): Promise<{ migrationTableSchema?: string }> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return {}
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db)
+  const schema = rows[0]?.schema
+  return schema ? { migrationTableSchema: schema } : {}
 }

@@ -176,7 +176,8 @@ export async function sumRollups(
 const openList = sql.join(OPEN_STATUSES.map((s) => sql.lit(s)))
 
 /**
- * Open, valid cases received in the period whose deadline passed before `asOf`, per group.
+ * Open, valid cases received in the period whose deadline passed before `asOf`, per group. A case
+ * whose clock is paused (a return awaiting arbitration) is overdue only if it was before the pause.
  * Counted from the cases themselves (few, and indexed by status and due time).
  *
  * @example const overdue = await countOverdueOpen(db, filter, null, new Date().toISOString())
@@ -194,6 +195,7 @@ export async function countOverdueOpen(
     .select(sql<number>`count(*)`.as('n'))
     .where(sql<SqlBool>`status in (${openList})`)
     .where('due_at', '<', asOf)
+    .where((eb) => eb.or([eb('paused_at', 'is', null), eb('due_at', '<', eb.ref('paused_at'))]))
     .where('received_day', '>=', filter.from)
     .where('received_day', '<=', filter.to)
     .where(scopeCondition(filter.scopeUnitIds))
@@ -245,7 +247,7 @@ export async function countFromCases(
       sql<number>`sum(case when ${closed} then coalesce(handling_workdays, 0) else 0 end)`.as(
         'handling_workdays',
       ),
-      sql<number>`sum(case when status in (${openList}) and due_at < ${asOf} then 1 else 0 end)`.as(
+      sql<number>`sum(case when status in (${openList}) and due_at < ${asOf} and (paused_at is null or due_at < paused_at) then 1 else 0 end)`.as(
         'overdue_open',
       ),
     ])

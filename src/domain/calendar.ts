@@ -71,7 +71,7 @@ export const weekendsOnlyCalendar: Calendar = createCalendar({
 /**
  * The local day that is `n` working days after `start` (not counting `start`); `n = 0` is `start`.
  *
- * @example addWorkdays(calendar, '2025-09-26', 13) // '2025-10-22' with the 2025 schedule
+ * @example addWorkdays(calendar, '2025-09-26', 13) // '2025-10-21' with the 2025 schedule
  */
 export function addWorkdays(calendar: Calendar, start: LocalDate, n: number): LocalDate {
   let day = start

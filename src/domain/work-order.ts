@@ -241,8 +241,11 @@ export function refusal(order: WorkOrder, actor: Actor, action: Action): string 
         return 'this case has already been rated'
       return null
     case 'reopen':
-      return order.rating === null || isSatisfied(order.rating)
-        ? 'only a case rated dissatisfied can be reopened'
+      return order.rating === null ||
+        isSatisfied(order.rating) ||
+        order.ratedAt === null ||
+        order.ratedAt < (order.closedAt ?? '')
+        ? 'only a case rated dissatisfied since it was closed can be reopened'
         : null
     default:
       return null
@@ -293,7 +296,7 @@ export function applyAction(
     next.status = 'closed'
     next.reply = reply
     next.closedAt = now
-    next.closedOnTime = now <= next.dueAt
+    next.closedOnTime = Date.parse(now) <= Date.parse(next.dueAt)
     next.handlingWorkdays = workdaysBetween(ctx.calendar, next.receivedDay, today)
     next.pendingExtensionWorkdays = null
     next.pendingExtensionBasis = null
@@ -325,6 +328,9 @@ export function applyAction(
       next.status = 'received'
       next.unitId = null
       next.statusBeforeReturn = null
+      next.returnReason = null
+      next.pendingExtensionWorkdays = null
+      next.pendingExtensionBasis = null
       next.returnCount = order.returnCount + 1
       break
     case 'reject_return':

@@ -89,8 +89,9 @@ export function zonedToInstant(date: LocalDate, time: string, timeZone: string):
  *
  * @example localDateOf('2025-12-31T15:59:00.000Z', 'Asia/Shanghai') // '2025-12-31'
  */
-export function localDateOf(instant: string | Date, timeZone: string): LocalDate {
-  const ms = typeof instant === 'string' ? Date.parse(instant) : instant.getTime()
+export function localDateOf(instant: string | Date | number, timeZone: string): LocalDate {
+  const ms =
+    typeof instant === 'string' ? Date.parse(instant) : typeof instant === 'number' ? instant : instant.getTime()
   const w = wallClock(ms, timeZone)
   return `${w.year}-${pad(w.month)}-${pad(w.day)}`
 }
@@ -110,7 +111,9 @@ export function endOfLocalDay(date: LocalDate, timeZone: string): string {
  * @example startOfLocalDay('2025-10-16', 'Asia/Shanghai') // '2025-10-15T16:00:00.000Z'
  */
 export function startOfLocalDay(date: LocalDate, timeZone: string): string {
-  return zonedToInstant(date, '00:00:00', timeZone)
+  let ms = Date.parse(zonedToInstant(date, '00:00:00', timeZone))
+  while (localDateOf(ms, timeZone) < date) ms += 15 * 60 * 1000
+  return new Date(ms).toISOString()
 }
 
 /**

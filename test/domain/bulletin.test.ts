@@ -1,6 +1,11 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { bulletinSentence, formatPercent, formatVolume, periodOpening } from '../../src/domain/bulletin'
+import {
+  bulletinSentence,
+  formatPercent,
+  formatVolume,
+  periodOpening,
+} from '../../src/domain/bulletin'
 import { figuresOf, zeroCounts } from '../../src/domain/figures'
 
 describe('formatVolume', () => {
@@ -65,9 +70,9 @@ describe('formatPercent', () => {
   it('never writes a rate below 1 as 100%, and at most two decimals without trailing zeros', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 10_000_000 }).chain((d) =>
-          fc.tuple(fc.integer({ min: 0, max: d - 1 }), fc.constant(d)),
-        ),
+        fc
+          .integer({ min: 1, max: 10_000_000 })
+          .chain((d) => fc.tuple(fc.integer({ min: 0, max: d - 1 }), fc.constant(d))),
         ([n, d]) => {
           const text = formatPercent(n, d)
           expect(text).not.toBe('100%')
@@ -81,9 +86,9 @@ describe('formatPercent', () => {
   it('rounds half up to the hundredth of a percent (checked with exact integer arithmetic)', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 1_000_000 }).chain((d) =>
-          fc.tuple(fc.integer({ min: 0, max: d }), fc.constant(d)),
-        ),
+        fc
+          .integer({ min: 1, max: 1_000_000 })
+          .chain((d) => fc.tuple(fc.integer({ min: 0, max: d }), fc.constant(d))),
         ([n, d]) => {
           // hundredths of a percent, half up: floor(n * 10000 / d + 1/2) in BigInt
           let h = (BigInt(n) * 20000n + BigInt(d)) / (2n * BigInt(d))

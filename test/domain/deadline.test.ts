@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { addWorkdays, createCalendar, workdaysBetween } from '../../src/domain/calendar'
-import { DEFAULT_SLA_RULES, FALLBACK_WORKDAYS, slaWorkdaysFor, type SlaRule } from '../../src/domain/sla'
+import {
+  DEFAULT_SLA_RULES,
+  FALLBACK_WORKDAYS,
+  slaWorkdaysFor,
+  type SlaRule,
+} from '../../src/domain/sla'
 import type { Channel, Kind, Urgency } from '../../src/domain/codes'
 import { deadline, refusal, type WorkOrder } from '../../src/domain/work-order'
 import { endOfLocalDay, localDateOf } from '../../src/domain/zoned-time'
@@ -104,7 +109,9 @@ describe('workdaysBetween', () => {
 
   it('is the inverse of addWorkdays from a working day', () => {
     for (const n of [0, 1, 2, 5, 13, 30, 60]) {
-      expect(workdaysBetween(calendar, '2025-09-26', addWorkdays(calendar, '2025-09-26', n))).toBe(n)
+      expect(workdaysBetween(calendar, '2025-09-26', addWorkdays(calendar, '2025-09-26', n))).toBe(
+        n,
+      )
     }
   })
 })
@@ -155,7 +162,12 @@ describe('the clock pauses while a return waits for arbitration', () => {
     const waiting = returnRequested(sh('2025-11-05 10:00:00'))
     expect(waiting.pausedAt).toBe(sh('2025-11-05 10:00:00'))
     expect(waiting.dueAt).toBe('2025-11-20T15:59:59.000Z')
-    const approved = step(waiting, dispatcher, { action: 'approve_return' }, sh('2025-11-10 10:00:00'))
+    const approved = step(
+      waiting,
+      dispatcher,
+      { action: 'approve_return' },
+      sh('2025-11-10 10:00:00'),
+    )
     expect(approved.status).toBe('received')
     expect(approved.pausedAt).toBeNull()
     expect(approved.dueWorkdays).toBe(16)
@@ -167,7 +179,12 @@ describe('the clock pauses while a return waits for arbitration', () => {
   it('rejected four working days later: due four working days later', () => {
     // requested Fri 11-07; rejected Thu 11-13: Mon 10, Tue 11, Wed 12, Thu 13 = 4
     const waiting = returnRequested(sh('2025-11-07 17:00:00'))
-    const rejected = step(waiting, dispatcher, { action: 'reject_return' }, sh('2025-11-13 09:00:00'))
+    const rejected = step(
+      waiting,
+      dispatcher,
+      { action: 'reject_return' },
+      sh('2025-11-13 09:00:00'),
+    )
     expect(rejected.status).toBe('in_progress')
     expect(rejected.dueWorkdays).toBe(17)
     // 11-20 + 4: Fri 11-21, Mon 11-24, Tue 11-25, Wed 11-26
@@ -226,9 +243,21 @@ describe('extensions, reopening and closing', () => {
 
   it('reopen sets a new deadline counted from the reopen day', () => {
     let order = signedCase()
-    order = step(order, caseworker, { action: 'reply_and_close', reply: '已处理' }, sh('2025-11-06 10:00:00'))
-    order = step(order, citizen, { action: 'rate', rating: 'dissatisfied' }, sh('2025-11-07 10:00:00'))
-    order = step(order, dispatcher, { action: 'reopen' }, sh('2025-11-12 15:00:00'), { slaWorkdays: 3 })
+    order = step(
+      order,
+      caseworker,
+      { action: 'reply_and_close', reply: '已处理' },
+      sh('2025-11-06 10:00:00'),
+    )
+    order = step(
+      order,
+      citizen,
+      { action: 'rate', rating: 'dissatisfied' },
+      sh('2025-11-07 10:00:00'),
+    )
+    order = step(order, dispatcher, { action: 'reopen' }, sh('2025-11-12 15:00:00'), {
+      slaWorkdays: 3,
+    })
     expect(order.status).toBe('dispatched')
     expect(order.reopenCount).toBe(1)
     expect(order.closedAt).toBeNull()
@@ -242,10 +271,20 @@ describe('extensions, reopening and closing', () => {
 
   it('closing exactly at the deadline is on time, one second later is late', () => {
     const order = signedCase()
-    const onTime = step(order, caseworker, { action: 'reply_and_close', reply: '已处理' }, '2025-11-20T15:59:59.000Z')
+    const onTime = step(
+      order,
+      caseworker,
+      { action: 'reply_and_close', reply: '已处理' },
+      '2025-11-20T15:59:59.000Z',
+    )
     expect(onTime.closedOnTime).toBe(true)
     expect(onTime.handlingWorkdays).toBe(13)
-    const late = step(order, caseworker, { action: 'reply_and_close', reply: '已处理' }, '2025-11-20T16:00:00.000Z')
+    const late = step(
+      order,
+      caseworker,
+      { action: 'reply_and_close', reply: '已处理' },
+      '2025-11-20T16:00:00.000Z',
+    )
     expect(late.closedOnTime).toBe(false)
     expect(late.closedAt).toBe('2025-11-20T16:00:00.000Z')
     // closed on Fri 11-21 (local): 14 working days
@@ -254,7 +293,12 @@ describe('extensions, reopening and closing', () => {
 
   it('a direct answer on the day of receipt took 0 working days', () => {
     const order = received(sh('2025-11-03 10:00:00'), 3)
-    const closed = step(order, dispatcher, { action: 'direct_answer', reply: '已答复' }, sh('2025-11-03 23:59:59'))
+    const closed = step(
+      order,
+      dispatcher,
+      { action: 'direct_answer', reply: '已答复' },
+      sh('2025-11-03 23:59:59'),
+    )
     expect(closed.status).toBe('closed')
     expect(closed.handlingWorkdays).toBe(0)
     expect(closed.closedOnTime).toBe(true)
@@ -262,7 +306,12 @@ describe('extensions, reopening and closing', () => {
 
   it('handling days skip holidays: received 09-26, closed 10-10 = 5 working days', () => {
     let order = received(sh('2025-09-26 10:00:00'), 13)
-    order = step(order, dispatcher, { action: 'direct_answer', reply: '已答复' }, sh('2025-10-10 09:00:00'))
+    order = step(
+      order,
+      dispatcher,
+      { action: 'direct_answer', reply: '已答复' },
+      sh('2025-10-10 09:00:00'),
+    )
     // Sun 09-28, Mon 29, Tue 30, Thu 10-09, Fri 10-10
     expect(order.handlingWorkdays).toBe(5)
     expect(refusal(order, citizen, 'rate')).toBeNull()
@@ -350,7 +399,9 @@ describe('slaWorkdaysFor with the default rules', () => {
 
   it('falls back to 13 when no rule matches', () => {
     expect(FALLBACK_WORKDAYS).toBe(13)
-    expect(slaWorkdaysFor([], { kind: 'consultation', urgency: 'urgent', channel: 'window' })).toBe(13)
+    expect(slaWorkdaysFor([], { kind: 'consultation', urgency: 'urgent', channel: 'window' })).toBe(
+      13,
+    )
     const rules: SlaRule[] = [{ kind: 'help', urgency: null, channel: null, workdays: 2 }]
     expect(slaWorkdaysFor(rules, { kind: 'complaint', urgency: 'normal', channel: 'web' })).toBe(13)
     expect(slaWorkdaysFor(rules, { kind: 'help', urgency: 'normal', channel: 'web' })).toBe(2)
@@ -362,7 +413,9 @@ describe('slaWorkdaysFor with the default rules', () => {
       { kind: null, urgency: null, channel: null, workdays: 20 },
     ]
     expect(slaWorkdaysFor(rules, { kind: 'complaint', urgency: 'normal', channel: 'web' })).toBe(7)
-    expect(slaWorkdaysFor(rules, { kind: 'complaint', urgency: 'normal', channel: 'window' })).toBe(20)
+    expect(slaWorkdaysFor(rules, { kind: 'complaint', urgency: 'normal', channel: 'window' })).toBe(
+      20,
+    )
     expect(slaWorkdaysFor(rules, { kind: 'report', urgency: 'normal', channel: 'web' })).toBe(20)
   })
 })

@@ -15,9 +15,24 @@ import { workOrder } from './builders'
 type CaseFacts = Parameters<typeof caseCounts>[0]
 
 function facts(overrides: Partial<CaseFacts>): CaseFacts {
-  const { status, closedOnTime, rating, returnCount, extensionCount, reopenCount, handlingWorkdays } =
-    workOrder(overrides)
-  return { status, closedOnTime, rating, returnCount, extensionCount, reopenCount, handlingWorkdays }
+  const {
+    status,
+    closedOnTime,
+    rating,
+    returnCount,
+    extensionCount,
+    reopenCount,
+    handlingWorkdays,
+  } = workOrder(overrides)
+  return {
+    status,
+    closedOnTime,
+    rating,
+    returnCount,
+    extensionCount,
+    reopenCount,
+    handlingWorkdays,
+  }
 }
 
 function counts(overrides: Partial<Counts>): Counts {
@@ -86,9 +101,9 @@ describe('caseCounts, state by state', () => {
   })
 
   it('a late close counts as closed but not on time', () => {
-    expect(caseCounts(facts({ status: 'closed', closedOnTime: false, handlingWorkdays: 15 }))).toEqual(
-      counts({ received: 1, closed: 1, handlingWorkdays: 15 }),
-    )
+    expect(
+      caseCounts(facts({ status: 'closed', closedOnTime: false, handlingWorkdays: 15 })),
+    ).toEqual(counts({ received: 1, closed: 1, handlingWorkdays: 15 }))
   })
 
   it('a closed case with unknown handling days adds 0 days', () => {
@@ -122,7 +137,9 @@ describe('caseCounts, state by state', () => {
     '%s counts a case once however many times',
     (field) => {
       const c = caseCounts(facts({ status: 'in_progress', [field]: 3 }))
-      const name = { returnCount: 'returned', extensionCount: 'extended', reopenCount: 'reopened' }[field]
+      const name = { returnCount: 'returned', extensionCount: 'extended', reopenCount: 'reopened' }[
+        field
+      ]
       expect(c).toEqual(counts({ received: 1, [name]: 1 }))
     },
   )
@@ -214,13 +231,22 @@ describe('figuresOf', () => {
   it('figures of cases built one by one', () => {
     const cases: Partial<CaseFacts>[] = [
       { status: 'closed', closedOnTime: true, rating: 'satisfied', handlingWorkdays: 2 },
-      { status: 'archived', closedOnTime: false, rating: 'dissatisfied', handlingWorkdays: 6, reopenCount: 1 },
+      {
+        status: 'archived',
+        closedOnTime: false,
+        rating: 'dissatisfied',
+        handlingWorkdays: 6,
+        reopenCount: 1,
+      },
       { status: 'closed', closedOnTime: true, handlingWorkdays: 1, extensionCount: 1 },
       { status: 'in_progress', returnCount: 1 },
       { status: 'invalid', returnCount: 1 },
       { status: 'merged' },
     ]
-    const total = cases.reduce<Counts>((sum, c) => addCounts(sum, caseCounts(facts(c))), zeroCounts())
+    const total = cases.reduce<Counts>(
+      (sum, c) => addCounts(sum, caseCounts(facts(c))),
+      zeroCounts(),
+    )
     const f = figuresOf(total)
     expect(f.received).toBe(6)
     expect(f.valid).toBe(4)

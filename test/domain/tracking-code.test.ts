@@ -20,7 +20,8 @@ function reference(bytes: Uint8Array): string {
   value <<= BigInt(pad)
   bits += pad
   let out = ''
-  for (let shift = bits - 5; shift >= 0; shift -= 5) out += alphabet[Number((value >> BigInt(shift)) & 31n)]
+  for (let shift = bits - 5; shift >= 0; shift -= 5)
+    out += alphabet[Number((value >> BigInt(shift)) & 31n)]
   return out
 }
 
@@ -36,7 +37,13 @@ describe('trackingCodeFrom', () => {
     [Uint8Array.from({ length: 20 }, (_, i) => i), '000G40R40M30E209185GR38E1W8124GK'],
     [new Uint8Array(20), '0'.repeat(32)],
     [new Uint8Array(20).fill(255), 'Z'.repeat(32)],
-    [Uint8Array.from([0xde, 0xad, 0xbe, 0xef, 0xde, 0xad, 0xbe, 0xef, 0xde, 0xad, 0xbe, 0xef, 0xde, 0xad, 0xbe, 0xef, 0xde, 0xad, 0xbe, 0xef]), 'VTPVXVYYNPZEZQNDQVQXXBDYXZFAVFQF'],
+    [
+      Uint8Array.from([
+        0xde, 0xad, 0xbe, 0xef, 0xde, 0xad, 0xbe, 0xef, 0xde, 0xad, 0xbe, 0xef, 0xde, 0xad, 0xbe,
+        0xef, 0xde, 0xad, 0xbe, 0xef,
+      ]),
+      'VTPVXVYYNPZEZQNDQVQXXBDYXZFAVFQF',
+    ],
   ])('known vector %#', (bytes, code) => {
     expect(trackingCodeFrom(bytes)).toBe(code)
   })

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { ROLES, type Rating, type Role } from '../../src/domain/codes'
-import { ACTIONS, STATUSES, type Action, type Status } from '../../src/domain/status'
+import {
+  ACTIONS,
+  actionsFor,
+  STATUSES,
+  transitionOf,
+  type Action,
+  type Status,
+} from '../../src/domain/status'
 import {
   applyAction,
   refusal,
@@ -166,6 +173,44 @@ describe('the workflow table, every status × action × role', () => {
   })
 })
 
+describe('actionsFor and transitionOf', () => {
+  it.each([
+    ['received', 'dispatcher', ['dispatch', 'direct_answer', 'mark_invalid', 'merge', 'note']],
+    ['dispatched', 'caseworker', ['sign', 'request_return', 'note']],
+    [
+      'in_progress',
+      'caseworker',
+      ['request_return', 'request_extension', 'reply_and_close', 'note'],
+    ],
+    ['in_progress', 'supervisor', ['approve_extension', 'reject_extension', 'urge', 'note']],
+    ['return_requested', 'dispatcher', ['approve_return', 'reject_return', 'note']],
+    ['closed', 'dispatcher', ['rate', 'reopen', 'archive', 'note']],
+    ['closed', 'citizen', ['rate']],
+    ['archived', 'dispatcher', []],
+    ['invalid', 'dispatcher', []],
+    ['merged', 'supervisor', []],
+    ['in_progress', 'reporter', []],
+    ['in_progress', 'admin', []],
+    ['return_requested', 'system', ['urge']],
+  ] as const)('%s, %s', (status, role, actions) => {
+    expect(actionsFor(status, role)).toEqual(actions)
+  })
+
+  it('agrees with the expected table for every state and role', () => {
+    for (const status of STATUSES)
+      for (const role of ROLES) {
+        const expected = ACTIONS.filter(
+          (a) => EXPECTED[a].roles.includes(role) && EXPECTED[a].to[status] !== undefined,
+        )
+        expect(actionsFor(status, role)).toEqual(expected)
+      }
+  })
+
+  it('throws on an unknown action', () => {
+    expect(() => transitionOf('fly' as Action)).toThrow('unknown action fly')
+  })
+})
+
 describe('the caseworker is bound to the handling unit', () => {
   const cases: [Action, Status][] = [
     ['sign', 'dispatched'],
@@ -177,15 +222,18 @@ describe('the caseworker is bound to the handling unit', () => {
     ['note', 'closed'],
   ]
 
-  it.each(cases)('%s in %s: own unit allowed, other unit or no unit forbidden', (action, status) => {
-    const order = fixture(status, action)
-    expect(refusal(order, actor('caseworker', UNIT), action)).toBeNull()
-    for (const who of [actor('caseworker', OTHER_UNIT), actor('caseworker', null)]) {
-      expect(refusal(order, who, action)).toBe(`${action} is only for the handling unit`)
-      const err = thrown(() => applyAction(order, who, COMMANDS[action], ctx(NOW)))
-      expect(err.code).toBe('forbidden')
-    }
-  })
+  it.each(cases)(
+    '%s in %s: own unit allowed, other unit or no unit forbidden',
+    (action, status) => {
+      const order = fixture(status, action)
+      expect(refusal(order, actor('caseworker', UNIT), action)).toBeNull()
+      for (const who of [actor('caseworker', OTHER_UNIT), actor('caseworker', null)]) {
+        expect(refusal(order, who, action)).toBe(`${action} is only for the handling unit`)
+        const err = thrown(() => applyAction(order, who, COMMANDS[action], ctx(NOW)))
+        expect(err.code).toBe('forbidden')
+      }
+    },
+  )
 
   it('a caseworker without a unit may not touch a case without a unit', () => {
     const order = fixture('received', 'note')
@@ -199,14 +247,15 @@ describe('the caseworker is bound to the handling unit', () => {
 
   it('another unit is forbidden even where the state would not allow the action', () => {
     const order = fixture('received', 'sign')
-    const err = thrown(() => applyAction(order, actor('caseworker', OTHER_UNIT), COMMANDS.sign, ctx(NOW)))
+    const err = thrown(() =>
+      applyAction(order, actor('caseworker', OTHER_UNIT), COMMANDS.sign, ctx(NOW)),
+    )
     expect(err.code).toBe('forbidden')
   })
 })
 
 describe('guards on the case data', () => {
-  const closedCase = () =>
-    fixture('closed', 'rate')
+  const closedCase = () => fixture('closed', 'rate')
 
   it('a citizen rates once; a second rating by the citizen is refused', () => {
     const rated = step(closedCase(), citizen, { action: 'rate', rating: 'very_satisfied' }, NOW)
@@ -215,7 +264,9 @@ describe('guards on the case data', () => {
     expect(rated.status).toBe('closed')
     expect(refusal(rated, citizen, 'rate')).toBe('this case has already been rated')
     const later = sh('2025-11-07 09:00:00')
-    const err = thrown(() => step(rated, citizen, { action: 'rate', rating: 'dissatisfied' }, later))
+    const err = thrown(() =>
+      step(rated, citizen, { action: 'rate', rating: 'dissatisfied' }, later),
+    )
     expect(err.code).toBe('invalid_transition')
   })
 
@@ -237,7 +288,12 @@ describe('guards on the case data', () => {
 
   it('a rating comment longer than 1000 characters is refused', () => {
     const err = thrown(() =>
-      step(closedCase(), citizen, { action: 'rate', rating: 'satisfied', comment: 'x'.repeat(1001) }, NOW),
+      step(
+        closedCase(),
+        citizen,
+        { action: 'rate', rating: 'satisfied', comment: 'x'.repeat(1001) },
+        NOW,
+      ),
     )
     expect(err.code).toBe('validation_failed')
     expect(Object.keys(err.fields ?? {})).toEqual(['comment'])
@@ -249,7 +305,12 @@ describe('guards on the case data', () => {
     order = step(order, dispatcher, { action: 'reopen' }, sh('2025-11-06 10:00:00'))
     expect(order.status).toBe('dispatched')
     order = step(order, caseworker, { action: 'sign' }, sh('2025-11-06 11:00:00'))
-    order = step(order, caseworker, { action: 'reply_and_close', reply: '已复查' }, sh('2025-11-07 11:00:00'))
+    order = step(
+      order,
+      caseworker,
+      { action: 'reply_and_close', reply: '已复查' },
+      sh('2025-11-07 11:00:00'),
+    )
     expect(refusal(order, citizen, 'rate')).toBeNull()
     order = step(order, citizen, { action: 'rate', rating: 'satisfied' }, sh('2025-11-07 12:00:00'))
     expect(order.rating).toBe('satisfied')
@@ -274,11 +335,24 @@ describe('guards on the case data', () => {
       expect(why).toBeNull()
       expect(step(order, dispatcher, { action: 'reopen' }, NOW).status).toBe('dispatched')
     } else {
-      expect(why).toBe('only a case rated dissatisfied can be reopened')
+      expect(why).toBe('only a case rated dissatisfied since it was closed can be reopened')
       expect(thrown(() => step(order, dispatcher, { action: 'reopen' }, NOW)).code).toBe(
         'invalid_transition',
       )
     }
+  })
+
+  it('a re-closed case needs a new dissatisfied rating before another reopen', () => {
+    const order = workOrder({
+      ...fixture('closed', 'rate'),
+      rating: 'dissatisfied',
+      ratedAt: sh('2025-11-05 18:00:00'),
+      closedAt: sh('2025-11-06 10:00:00'),
+    })
+    expect(refusal(order, dispatcher, 'reopen')).toBe(
+      'only a case rated dissatisfied since it was closed can be reopened',
+    )
+    expect(refusal({ ...order, ratedAt: sh('2025-11-06 11:00:00') }, dispatcher, 'reopen')).toBeNull()
   })
 
   it('a direct answer reopened goes back to the dispatch centre (received)', () => {
@@ -310,7 +384,9 @@ describe('guards on the case data', () => {
     )
     expect(requested.pendingExtensionWorkdays).toBe(5)
     expect(requested.pendingExtensionBasis).toBe('需现场勘查')
-    expect(refusal(requested, caseworker, 'request_extension')).toBe('an extension is already pending')
+    expect(refusal(requested, caseworker, 'request_extension')).toBe(
+      'an extension is already pending',
+    )
     const err = thrown(() =>
       step(requested, caseworker, { action: 'request_extension', workdays: 2, basis: '再议' }, NOW),
     )
@@ -341,7 +417,13 @@ describe('validation errors name the field', () => {
   const inProgress = fixture('in_progress', 'sign')
   const fresh = fixture('received', 'dispatch')
   const cases: Case[] = [
-    ['dispatch without unitId', fresh, dispatcher, { action: 'dispatch' } as unknown as Command, 'unitId'],
+    [
+      'dispatch without unitId',
+      fresh,
+      dispatcher,
+      { action: 'dispatch' } as unknown as Command,
+      'unitId',
+    ],
     ['dispatch to unit 1.5', fresh, dispatcher, { action: 'dispatch', unitId: 1.5 }, 'unitId'],
     [
       'request_return without note',
@@ -392,7 +474,13 @@ describe('validation errors name the field', () => {
       { action: 'reply_and_close', reply: '' },
       'reply',
     ],
-    ['direct_answer with a blank reply', fresh, dispatcher, { action: 'direct_answer', reply: ' ' }, 'reply'],
+    [
+      'direct_answer with a blank reply',
+      fresh,
+      dispatcher,
+      { action: 'direct_answer', reply: ' ' },
+      'reply',
+    ],
     [
       'merge into itself',
       fresh,
@@ -420,6 +508,13 @@ describe('validation errors name the field', () => {
     ['merge with no master', fresh, dispatcher, { action: 'merge', masterId: 2 }, 'masterId', null],
     ['mark_invalid without note', fresh, dispatcher, { action: 'mark_invalid', note: '' }, 'note'],
     ['note without text', fresh, dispatcher, { action: 'note', note: '' }, 'note'],
+    [
+      'urge with an unknown level',
+      inProgress,
+      supervisor,
+      { action: 'urge', level: 'purple' } as unknown as Command,
+      'level',
+    ],
   ]
 
   it.each(cases)('%s', (_name, order, who, command, field, master) => {
@@ -445,9 +540,15 @@ describe('validation errors name the field', () => {
   })
 
   it('merges into a valid master and records it', () => {
-    const next = step(fixture('dispatched', 'merge'), dispatcher, { action: 'merge', masterId: 2 }, NOW, {
-      master: { id: 2, status: 'closed', mergedIntoId: null },
-    })
+    const next = step(
+      fixture('dispatched', 'merge'),
+      dispatcher,
+      { action: 'merge', masterId: 2 },
+      NOW,
+      {
+        master: { id: 2, status: 'closed', mergedIntoId: null },
+      },
+    )
     expect(next.status).toBe('merged')
     expect(next.mergedIntoId).toBe(2)
   })
@@ -461,7 +562,12 @@ describe('the life of a case, event by event', () => {
     expect(order.version).toBe(1)
     expect(order.unitId).toBeNull()
 
-    const d = applyAction(order, dispatcher, { action: 'dispatch', unitId: UNIT, note: '请核实' }, ctx(t('2025-11-03 11:00:00')))
+    const d = applyAction(
+      order,
+      dispatcher,
+      { action: 'dispatch', unitId: UNIT, note: '请核实' },
+      ctx(t('2025-11-03 11:00:00')),
+    )
     expect(d.order.unitId).toBe(UNIT)
     expect(d.order.dispatchedAt).toBe(t('2025-11-03 11:00:00'))
     expect(d.event.note).toBe('请核实')
@@ -469,7 +575,12 @@ describe('the life of a case, event by event', () => {
     order = d.order
 
     order = step(order, caseworker, { action: 'sign' }, t('2025-11-04 09:00:00'))
-    const c = applyAction(order, caseworker, { action: 'reply_and_close', reply: '已处理完毕' }, ctx(t('2025-11-05 15:00:00')))
+    const c = applyAction(
+      order,
+      caseworker,
+      { action: 'reply_and_close', reply: '已处理完毕' },
+      ctx(t('2025-11-05 15:00:00')),
+    )
     expect(c.order.status).toBe('closed')
     expect(c.order.reply).toBe('已处理完毕')
     expect(c.order.closedAt).toBe(t('2025-11-05 15:00:00'))
@@ -477,7 +588,12 @@ describe('the life of a case, event by event', () => {
     expect(c.order.handlingWorkdays).toBe(2)
     expect(c.event.data).toEqual({ onTime: true })
     expect(c.event.note).toBeNull()
-    order = step(c.order, citizen, { action: 'rate', rating: 'basically_satisfied' }, t('2025-11-06 10:00:00'))
+    order = step(
+      c.order,
+      citizen,
+      { action: 'rate', rating: 'basically_satisfied' },
+      t('2025-11-06 10:00:00'),
+    )
     order = step(order, dispatcher, { action: 'archive' }, t('2025-11-10 10:00:00'))
     expect(order.status).toBe('archived')
     expect(order.version).toBe(6)
@@ -497,7 +613,12 @@ describe('the life of a case, event by event', () => {
     expect(order.statusBeforeReturn).toBe('dispatched')
     expect(order.returnReason).toBe('wrong_locality')
     expect(order.pausedAt).toBe(sh('2025-11-03 15:00:00'))
-    const a = applyAction(order, dispatcher, { action: 'approve_return' }, ctx(sh('2025-11-03 16:00:00')))
+    const a = applyAction(
+      order,
+      dispatcher,
+      { action: 'approve_return' },
+      ctx(sh('2025-11-03 16:00:00')),
+    )
     expect(a.order.status).toBe('received')
     expect(a.order.unitId).toBeNull()
     expect(a.order.statusBeforeReturn).toBeNull()

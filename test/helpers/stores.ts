@@ -50,7 +50,13 @@ export async function openTestStore(dialect: DialectName, now: string): Promise<
     }
   }
   const store = openStore(url, { schema })
-  await migrateToLatest(store.db)
+  try {
+    await migrateToLatest(store.db)
+  } catch (err) {
+    await store.close()
+    await dropSchema()
+    throw err
+  }
   const deps = createDeps({
     db: store.db,
     dialect: store.dialect,

@@ -1,0 +1,39 @@
+import { z } from 'zod'
+import { isValidTimeZone } from './domain/zoned-time'
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined)),
+  TZ_REPORT: z
+    .string()
+    .default('Asia/Shanghai')
+    .refine(isValidTimeZone, 'must be an IANA time zone such as Asia/Shanghai'),
+  CASE_NUMBER_PREFIX: z
+    .string()
+    .regex(/^[A-Z]{1,6}$/, 'must be 1–6 capital letters')
+    .default('NC'),
+})
+
+/** The typed configuration read from the environment at start. */
+export type Config = z.output<typeof envSchema>
+
+/**
+ * Reads and checks the environment, failing fast with a message that names each bad variable.
+ *
+ * @example const config = loadConfig(process.env)
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const result = envSchema.safeParse(env)
+  if (result.success) return result.data
+  const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
+  throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
+}
+
+/** A bad environment variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
