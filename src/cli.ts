@@ -11,7 +11,7 @@ import { addUser, createToken } from './services/accounts'
 import { createDeps, type Deps } from './services/deps'
 import { recount } from './services/recount'
 import { summarize } from './services/reports'
-import { summaryCsv, summaryText } from './services/summary-formats'
+import { padDisplay, summaryCsv, summaryText } from './services/summary-formats'
 
 /** Where a command writes; tests pass buffers. */
 export interface CliIo {
@@ -147,7 +147,8 @@ async function demo(deps: Deps, args: string[], io: CliIo): Promise<number> {
   )
   io.out('\nStaff accounts (one-time passwords, shown only now):')
   for (const u of result.users) {
-    io.out(`  ${u.username.padEnd(14)} ${u.role.padEnd(11)} ${(u.unit ?? '').padEnd(14)} ${u.password}`)
+    const unit = padDisplay(u.unit ?? '', 24)
+    io.out(`  ${u.username.padEnd(14)} ${u.role.padEnd(11)} ${unit} ${u.password}`)
   }
   return 0
 }

@@ -126,8 +126,8 @@ async function buildSummary(
   const groups: SummaryGroup[] = by
     ? [...grouped.entries()]
         .filter(([, c]) => c.received > 0 || c.overdueOpen > 0)
+        .sort(([a], [b]) => canonicalOrder(a, b, names))
         .map(([raw, counts]) => ({ ...nameOf(by, raw, names), ...figuresOf(counts) }))
-        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     : []
   const totalFigures = figuresOf(totals)
   return {
@@ -141,6 +141,16 @@ async function buildSummary(
     groups,
     bulletin: bulletinSentence(query.from, query.to, totalFigures),
   }
+}
+
+/** Channels and kinds in their listed order, units and categories in tree order, months in time. */
+function canonicalOrder(a: string, b: string, names: Map<string, GroupName>): number {
+  const order = [...names.keys()]
+  const ia = order.indexOf(a)
+  const ib = order.indexOf(b)
+  if (ia !== ib && (ia === -1 || ib === -1)) return ia === -1 ? 1 : -1
+  if (ia !== ib) return ia - ib
+  return a < b ? -1 : a > b ? 1 : 0
 }
 
 interface GroupName {
@@ -169,14 +179,14 @@ async function groupNames(
       for (const [key, label] of Object.entries(KIND_LABELS)) names.set(key, { key, label })
       break
     case 'unit':
-      names.set('0', { key: 'none', label: '未派单' })
       for (const u of units) names.set(String(u.id), { key: u.code, label: u.name })
+      names.set('0', { key: 'none', label: '未派单' })
       break
     case 'category':
-      names.set('0', { key: 'none', label: '未分类' })
       for (const c of await listCategories(deps.db)) {
         names.set(String(c.id), { key: c.code, label: c.name })
       }
+      names.set('0', { key: 'none', label: '未分类' })
       break
     case 'month':
       break

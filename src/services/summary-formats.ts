@@ -1,3 +1,4 @@
+import { formatPercent } from '../domain/bulletin'
 import { FIELD_ORDER } from './summary-fields'
 import type { Summary } from './reports'
 
@@ -33,8 +34,27 @@ export function summaryCsv(summary: Summary): string {
   return '\uFEFF' + [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n'
 }
 
-function percent(rate: number | null): string {
-  return rate === null ? '—' : `${(rate * 100).toFixed(2)}%`
+function percent(numerator: number, denominator: number): string {
+  return formatPercent(numerator, denominator) ?? '—'
+}
+
+/**
+ * How wide a string shows in a terminal: CJK characters take two columns.
+ *
+ * @example displayWidth('新建区') // 6
+ */
+export function displayWidth(s: string): number {
+  return [...s].reduce((w, ch) => w + ((ch.codePointAt(0) ?? 0) >= 0x2e80 ? 2 : 1), 0)
+}
+
+/**
+ * Pads a string to a display width, on the right (or the left for numbers).
+ *
+ * @example padDisplay('新建区', 8) // '新建区  '
+ */
+export function padDisplay(s: string, width: number, alignRight = false): string {
+  const fill = ' '.repeat(Math.max(0, width - displayWidth(s)))
+  return alignRight ? fill + s : s + fill
 }
 
 /**
@@ -49,16 +69,14 @@ export function summaryText(summary: Summary): string {
     String(f.received),
     String(f.valid),
     String(f.closed),
-    percent(f.closureRate),
-    percent(f.onTimeRate),
-    percent(f.satisfactionRate),
+    percent(f.closed, f.valid),
+    percent(f.closedOnTime, f.closed),
+    percent(f.satisfied, f.rated),
     String(f.overdueOpen),
   ]
   const rows = [head, ...summary.groups.map((g) => line(g.label, g)), line('合计', summary.totals)]
-  const width = (s: string) => [...s].reduce((w, ch) => w + (ch.charCodeAt(0) > 0x2e80 ? 2 : 1), 0)
-  const widths = head.map((_, i) => Math.max(...rows.map((r) => width(r[i] ?? ''))))
-  const pad = (s: string, i: number) =>
-    i === 0 ? s + ' '.repeat(widths[i]! - width(s)) : ' '.repeat(widths[i]! - width(s)) + s
+  const widths = head.map((_, i) => Math.max(...rows.map((r) => displayWidth(r[i] ?? ''))))
+  const pad = (s: string, i: number) => padDisplay(s, widths[i] ?? 0, i > 0)
   const scope = summary.scope ? ` ${summary.scope.name}` : ''
   return [
     `${summary.from} – ${summary.to}${scope} (${summary.timezone}, as of ${summary.asOf})`,
