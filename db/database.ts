@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import type { AttachmentBlobsTable, AttachmentsTable } from './tables/attachments.table'
 import type { CalendarDaysTable, CalendarYearsTable } from './tables/calendar.table'
 import type { CategoriesTable } from './tables/categories.table'
 import type { RatingsTable } from './tables/ratings.table'
@@ -30,6 +31,8 @@ export interface Database {
   ratings: RatingsTable
   report_rollups: ReportRollupsTable
   counters: CountersTable
+  attachments: AttachmentsTable
+  attachment_blobs: AttachmentBlobsTable
 }
 
 /** The typed query builder the repositories take first. */

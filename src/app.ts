@@ -1,24 +1,108 @@
-import { Hono } from 'hono'
-import { secureHeaders } from 'hono/secure-headers'
+import { Hono, type Context } from 'hono'
+import { except } from 'hono/combine'
+import { getCookie } from 'hono/cookie'
+import { pickLocale, t } from '../views/i18n'
+import { MessagePage } from '../views/message-page'
+import { bodyLimit } from './http/body-limit'
+import { withClientIp } from './http/client-ip'
 import { withDeps } from './http/deps'
 import { errorResponse } from './http/errors'
+import { memoryRateLimitStore, rateLimit, type RateLimitStore } from './http/rate-limit'
+import { securityHeaders } from './http/security'
+import { assetRoutes } from './routes/assets'
 import { healthRoutes } from './routes/health'
+import { publicRoutes } from './routes/public'
 import type { Deps } from './services/deps'
+import { databasePhotoStore, type PhotoStore } from './services/photo-store'
+import { MAX_PHOTO_BYTES, MAX_PHOTOS } from './services/photos'
+
+/** Options of {@link createApp} beyond the deps. */
+export interface AppOptions {
+  /** Where photos are kept; the database by default. */
+  photoStore?: PhotoStore
+  /** Reverse proxies in front of the app (TRUST_PROXY); 0 trusts no X-Forwarded-* header. */
+  trustProxy?: number
+  /** Where rate-limit counts live: one in-memory store per app by default. */
+  rateLimitStore?: RateLimitStore
+  /** The rate limits' clock in ms (tests move it); `Date.now` by default. */
+  now?: () => number
+}
+
+/** A filing: every photo at its limit plus room for the text fields. */
+const MAX_FILING_BYTES = MAX_PHOTOS * MAX_PHOTO_BYTES + 256 * 1024
+/** Every other request body (rating, forms, JSON). */
+const MAX_BODY_BYTES = 64 * 1024
+/** Filing attempts per client per hour (failed validation counts: fixing a form takes a few). */
+const FILING_LIMIT = { limit: 20, windowMs: 60 * 60_000 }
+/** Tracking-code requests (page, photos, rating) per client per 10 minutes. */
+const TRACKING_LIMIT = { limit: 60, windowMs: 10 * 60_000 }
+
+function localeOf(c: Context) {
+  return pickLocale(getCookie(c, 'lang'), c.req.header('Accept-Language'))
+}
+
+function wantsHtml(c: Context): boolean {
+  return (c.req.header('Accept') ?? '').includes('text/html') || c.req.header('HX-Request') === 'true'
+}
+
+function tooLargePage(c: Context) {
+  const locale = localeOf(c)
+  const m = t(locale).errors
+  return c.html(MessagePage({ locale, path: c.req.path, title: m.tooLarge, text: m.tooLargeIntro }), 413)
+}
+
+function tooManyPage(c: Context, seconds: number) {
+  const locale = localeOf(c)
+  const m = t(locale).errors
+  c.header('Cache-Control', 'no-store')
+  const text = m.tooManyIntro(seconds)
+  return c.html(MessagePage({ locale, path: c.req.path, title: m.tooMany, text }), 429)
+}
 
 /**
- * The one Hono app, shared by the Node server, the Worker and the tests (`app.request()`).
+ * The one Hono app, shared by the Node server, the Worker and the tests (`app.request()`):
+ * security headers on every response, client identification (X-Forwarded-For only behind a
+ * configured proxy), body limits and rate limits before any body is read, then the routes.
  *
  * @example
  * const app = createApp(deps)
  * const res = await app.request('/healthz')
  */
-export function createApp(deps: Deps) {
+export function createApp(deps: Deps, options: AppOptions = {}) {
+  const trustedProxies = options.trustProxy ?? 0
+  const store = options.rateLimitStore ?? memoryRateLimitStore()
+  const now = options.now ?? Date.now
+  const key = (c: Context) => c.var.clientIp
+
   const app = new Hono()
-  app.use(secureHeaders({ crossOriginEmbedderPolicy: false, strictTransportSecurity: false }))
+  app.use(securityHeaders({ https: 'auto', trustedProxies }))
+  app.use(withClientIp(trustedProxies))
+  app.post('/cases', rateLimit({ name: 'file', ...FILING_LIMIT, key, store, now, onLimited: tooManyPage }))
+  app.on(
+    ['GET', 'POST'],
+    ['/track/:code', '/track/:code/*'],
+    rateLimit({ name: 'track', ...TRACKING_LIMIT, key, store, now, onLimited: tooManyPage }),
+  )
+  app.use('/cases', bodyLimit({ maxSize: MAX_FILING_BYTES, onTooLarge: tooLargePage }))
+  app.use(except('/cases', bodyLimit({ maxSize: MAX_BODY_BYTES })))
   app.use(withDeps(deps))
+
   app.route('/', healthRoutes)
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: 'no such route' } }, 404))
-  app.onError(errorResponse)
+  app.route('/', assetRoutes)
+  app.route('/', publicRoutes({ photoStore: options.photoStore ?? databasePhotoStore }))
+
+  app.notFound((c) => {
+    if (!wantsHtml(c)) return c.json({ error: { code: 'not_found', message: 'no such route' } }, 404)
+    const locale = localeOf(c)
+    const m = t(locale).errors
+    return c.html(MessagePage({ locale, path: c.req.path, title: m.pageNotFound, text: '' }), 404)
+  })
+  app.onError((err, c) => {
+    const res = errorResponse(err, c)
+    if (res.status < 500 || !wantsHtml(c)) return res
+    const locale = localeOf(c)
+    return c.html(MessagePage({ locale, path: c.req.path, title: t(locale).errors.serverError, text: '' }), 500)
+  })
   return app
 }
 

@@ -12,6 +12,8 @@ const envSchema = z.object({
     .string()
     .default('Asia/Shanghai')
     .refine(isValidTimeZone, 'must be an IANA time zone such as Asia/Shanghai'),
+  /** Reverse proxies in front of the app; 0 (the default) ignores X-Forwarded-For/-Proto. */
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   CASE_NUMBER_PREFIX: z
     .string()
     .regex(/^[A-Z]{1,6}$/, 'must be 1–6 capital letters')

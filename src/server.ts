@@ -1,4 +1,5 @@
 import { serve } from '@hono/node-server'
+import sharp from 'sharp'
 import { openStore } from '../db/connect'
 import { migrateToLatest } from '../db/migrate'
 import { createApp } from './app'
@@ -12,6 +13,7 @@ import { createDeps } from './services/deps'
  * @example const { close } = await startServer(loadConfig(process.env))
  */
 export async function startServer(config: Config): Promise<{ url: string; close(): Promise<void> }> {
+  sharp.cache(false)
   const store = openStore(config.DATABASE_URL)
   const applied = await migrateToLatest(store.db)
   if (applied.length > 0) console.log(`[hotline] migrations applied: ${applied.join(', ')}`)
@@ -21,7 +23,7 @@ export async function startServer(config: Config): Promise<{ url: string; close(
     timeZone: config.TZ_REPORT,
     caseNumberPrefix: config.CASE_NUMBER_PREFIX,
   })
-  const app = createApp(deps)
+  const app = createApp(deps, { trustProxy: config.TRUST_PROXY })
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s))
   })

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely'
 import * as initial from './2026-11-26-001-initial'
+import * as attachments from './2026-11-26-002-attachments'
 
 /**
  * Every migration by name, in order. A static map rather than a folder scan: Workers have no fs.
@@ -8,4 +9,5 @@ import * as initial from './2026-11-26-001-initial'
  */
 export const migrations: Record<string, Migration> = {
   '2026-11-26-001-initial': initial,
+  '2026-11-26-002-attachments': attachments,
 }

@@ -180,7 +180,7 @@ async function groupNames(
       break
     case 'unit':
       for (const u of units) names.set(String(u.id), { key: u.code, label: u.name })
-      names.set('0', { key: 'none', label: '未派单' })
+      names.set('0', { key: 'none', label: '热线办（未派单）' })
       break
     case 'category':
       for (const c of await listCategories(deps.db)) {

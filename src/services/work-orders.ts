@@ -1,3 +1,4 @@
+import { insertAttachment } from '../../db/repositories/attachments'
 import { appendEvent, listEvents, type StoredEvent } from '../../db/repositories/events'
 import { insertRating } from '../../db/repositories/ratings'
 import { listUnits, nextCounter, listCategories } from '../../db/repositories/reference-data'
@@ -20,6 +21,8 @@ import { applyAction, receive, type Actor, type Command, type WorkOrder } from '
 import { localDateOf } from '../domain/zoned-time'
 import { workingRules } from './calendar'
 import { inTransaction, nowOf, type Deps } from './deps'
+import { newPhotoKey, type PhotoStore } from './photo-store'
+import type { PreparedPhoto } from './photos'
 import { filingSchema, parseCommand, parseInput, type FilingInput } from './schemas'
 
 /** The result of filing: the case and its tracking code, shown once and never stored. */
@@ -46,7 +49,12 @@ export async function hashTrackingCode(code: string): Promise<string> {
  *
  * @example const { order, trackingCode } = await fileCase(deps, { channel: 'web', kind: 'complaint', title, content }, citizen)
  */
-export async function fileCase(deps: Deps, input: FilingInput, actor: Actor): Promise<Filed> {
+export async function fileCase(
+  deps: Deps,
+  input: FilingInput,
+  actor: Actor,
+  photos?: { store: PhotoStore; items: readonly PreparedPhoto[] },
+): Promise<Filed> {
   const filing = parseInput(filingSchema, input)
   const now = nowOf(deps)
   if (filing.receivedAt) {
@@ -110,6 +118,19 @@ export async function fileCase(deps: Deps, input: FilingInput, actor: Actor): Pr
       await updateWorkOrder(trx, dispatched.order, saved.version, now)
       await appendEvent(trx, saved.id, dispatched.event)
       saved = dispatched.order
+    }
+    for (const photo of photos?.items ?? []) {
+      const storageKey = newPhotoKey(deps.randomBytes, photo.extension)
+      await photos!.store.put(trx, storageKey, photo.bytes, photo.contentType)
+      await insertAttachment(trx, {
+        workOrderId: saved.id,
+        storageKey,
+        contentType: photo.contentType,
+        bytes: photo.bytes.byteLength,
+        width: photo.width,
+        height: photo.height,
+        createdAt: now,
+      })
     }
     await moveRollups(trx, null, saved)
     return saved
