@@ -12,6 +12,7 @@ import { securityHeaders } from './http/security'
 import { assetRoutes } from './routes/assets'
 import { healthRoutes } from './routes/health'
 import { publicRoutes } from './routes/public'
+import { staffRoutes } from './routes/staff'
 import type { Deps } from './services/deps'
 import { databasePhotoStore, type PhotoStore } from './services/photo-store'
 import { MAX_PHOTO_BYTES, MAX_PHOTOS } from './services/photos'
@@ -89,7 +90,9 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
 
   app.route('/', healthRoutes)
   app.route('/', assetRoutes)
-  app.route('/', publicRoutes({ photoStore: options.photoStore ?? databasePhotoStore }))
+  const photoStore = options.photoStore ?? databasePhotoStore
+  app.route('/', publicRoutes({ photoStore }))
+  app.route('/', staffRoutes({ photoStore }))
 
   app.notFound((c) => {
     if (!wantsHtml(c)) return c.json({ error: { code: 'not_found', message: 'no such route' } }, 404)
@@ -99,9 +102,12 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
   })
   app.onError((err, c) => {
     const res = errorResponse(err, c)
-    if (res.status < 500 || !wantsHtml(c)) return res
+    if (!wantsHtml(c)) return res
     const locale = localeOf(c)
-    return c.html(MessagePage({ locale, path: c.req.path, title: t(locale).errors.serverError, text: '' }), 500)
+    const m = t(locale).errors
+    const title = res.status === 404 ? m.pageNotFound : res.status >= 500 ? m.serverError : m.badRequest
+    const text = res.status < 500 && err instanceof Error ? err.message : ''
+    return c.html(MessagePage({ locale, path: c.req.path, title, text }), res.status as 400)
   })
   return app
 }

@@ -13,6 +13,10 @@ const FILES: Record<string, { path: () => string; type: string }> = {
     path: () => new URL('../../views/assets/app.js', import.meta.url).pathname,
     type: 'text/javascript; charset=utf-8',
   },
+  'staff.css': {
+    path: () => new URL('../../views/assets/staff.css', import.meta.url).pathname,
+    type: 'text/css; charset=utf-8',
+  },
   'icon.svg': {
     path: () => new URL('../../views/assets/icon.svg', import.meta.url).pathname,
     type: 'image/svg+xml',

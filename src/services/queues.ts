@@ -1,0 +1,270 @@
+import { sql, type Expression, type SqlBool } from 'kysely'
+import { addWorkdays } from '../domain/calendar'
+import { CHANNELS, KINDS, RATINGS, URGENCIES, isSatisfied } from '../domain/codes'
+import { invalidField } from '../domain/errors'
+import { STATUSES, type Status } from '../domain/status'
+import type { Actor } from '../domain/work-order'
+import { endOfLocalDay, isLocalDate, localDateOf } from '../domain/zoned-time'
+import { workingRules } from './calendar'
+import { nowOf, type Deps } from './deps'
+
+/** The work queues of the back office (工作队列). */
+export const QUEUES = [
+  'to_dispatch',
+  'to_sign',
+  'in_progress',
+  'due_soon',
+  'overdue',
+  'return_pending',
+  'extension_pending',
+  'callback',
+  'all',
+] as const
+export type Queue = (typeof QUEUES)[number]
+export const QUEUE_LABELS: Record<Queue, string> = {
+  to_dispatch: '待派单',
+  to_sign: '待签收',
+  in_progress: '办理中',
+  due_soon: '临期',
+  overdue: '超期',
+  return_pending: '退单待审',
+  extension_pending: '延期待批',
+  callback: '待回访',
+  all: '全部',
+}
+
+/** Columns a list may be sorted by (an allow-list: nothing else reaches SQL). */
+export const SORTS = ['received_at', 'due_at', 'case_number', 'updated_at'] as const
+export type Sort = (typeof SORTS)[number]
+
+/** Filters, sort and page of a case list, as the URL carries them. */
+export interface CaseListQuery {
+  queue: Queue
+  channel?: string
+  kind?: string
+  urgency?: string
+  status?: string
+  unitId?: number
+  categoryId?: number
+  districtId?: number
+  from?: string
+  to?: string
+  q?: string
+  sort: Sort
+  dir: 'asc' | 'desc'
+  page: number
+  pageSize: number
+}
+
+/** One row of a case list: no personal data. */
+export interface CaseListRow {
+  id: number
+  caseNumber: string
+  title: string
+  channel: string
+  kind: string
+  urgency: string
+  status: Status
+  unitId: number | null
+  unitName: string | null
+  receivedAt: string
+  dueAt: string
+  urgeLevel: string | null
+  overdue: boolean
+  confidential: boolean
+}
+
+const OPEN = sql.join(['received', 'dispatched', 'in_progress', 'return_requested'].map((s) => sql.lit(s)))
+const DISSATISFIED = sql.join(RATINGS.filter((r) => !isSatisfied(r)).map((r) => sql.lit(r)))
+
+/**
+ * Reads a case-list query from URL parameters, refusing unknown values by field.
+ *
+ * @example parseCaseListQuery(new URL(c.req.url).searchParams)
+ */
+export function parseCaseListQuery(params: URLSearchParams): CaseListQuery {
+  const get = (k: string) => {
+    const v = params.get(k)?.trim()
+    return v ? v : undefined
+  }
+  const oneOf = <T extends string>(k: string, list: readonly T[]): T | undefined => {
+    const v = get(k)
+    if (v === undefined) return undefined
+    if (!list.includes(v as T)) throw invalidField(k, `must be one of ${list.join(', ')}`)
+    return v as T
+  }
+  const id = (k: string) => {
+    const v = get(k)
+    if (v === undefined) return undefined
+    if (!/^\d+$/.test(v)) throw invalidField(k, 'must be a whole number')
+    return Number(v)
+  }
+  const date = (k: string) => {
+    const v = get(k)
+    if (v !== undefined && !isLocalDate(v)) throw invalidField(k, 'must be a date YYYY-MM-DD')
+    return v
+  }
+  const page = id('page') ?? 1
+  const pageSize = id('pageSize') ?? 25
+  if (page < 1) throw invalidField('page', 'must be at least 1')
+  if (pageSize < 1 || pageSize > 200) throw invalidField('pageSize', 'must be from 1 to 200')
+  return {
+    queue: oneOf('queue', QUEUES) ?? 'all',
+    channel: oneOf('channel', CHANNELS),
+    kind: oneOf('kind', KINDS),
+    urgency: oneOf('urgency', URGENCIES),
+    status: oneOf('status', STATUSES),
+    unitId: id('unitId'),
+    categoryId: id('categoryId'),
+    districtId: id('districtId'),
+    from: date('from'),
+    to: date('to'),
+    q: get('q')?.slice(0, 100),
+    sort: oneOf('sort', SORTS) ?? 'received_at',
+    dir: oneOf('dir', ['asc', 'desc'] as const) ?? 'desc',
+    page,
+    pageSize,
+  }
+}
+
+async function queueConditions(deps: Deps): Promise<Record<Queue, Expression<SqlBool>>> {
+  const now = nowOf(deps)
+  const { calendar } = await workingRules(deps)
+  const today = localDateOf(now, deps.timeZone)
+  const soon = endOfLocalDay(addWorkdays(calendar, today, 1), deps.timeZone)
+  return {
+    to_dispatch: sql<SqlBool>`status = 'received'`,
+    to_sign: sql<SqlBool>`status = 'dispatched'`,
+    in_progress: sql<SqlBool>`status = 'in_progress'`,
+    due_soon: sql<SqlBool>`status in ('received', 'dispatched', 'in_progress') and due_at >= ${now} and due_at <= ${soon}`,
+    overdue: sql<SqlBool>`status in (${OPEN}) and due_at < ${now} and (paused_at is null or due_at < paused_at)`,
+    return_pending: sql<SqlBool>`status = 'return_requested'`,
+    extension_pending: sql<SqlBool>`status = 'in_progress' and pending_extension_workdays is not null`,
+    callback: sql<SqlBool>`status = 'closed' and (rated_at is null or rated_at < closed_at or rating in (${DISSATISFIED}))`,
+    all: sql<SqlBool>`1 = 1`,
+  }
+}
+
+function visibleTo(actor: Actor): Expression<SqlBool> {
+  if (actor.role === 'caseworker') {
+    return actor.unitId === null ? sql<SqlBool>`1 = 0` : sql<SqlBool>`unit_id = ${actor.unitId}`
+  }
+  return sql<SqlBool>`1 = 1`
+}
+
+/**
+ * The live count of every queue the actor can see (one query).
+ *
+ * @example const counts = await queueCounts(deps, actor) // { to_dispatch: 3, … }
+ */
+export async function queueCounts(deps: Deps, actor: Actor): Promise<Record<Queue, number>> {
+  const conditions = await queueConditions(deps)
+  const row = await deps.db
+    .selectFrom('work_orders')
+    .select(
+      QUEUES.map((q) => sql<number>`sum(case when ${conditions[q]} then 1 else 0 end)`.as(q)),
+    )
+    .where(visibleTo(actor))
+    .executeTakeFirst()
+  const out = {} as Record<Queue, number>
+  for (const q of QUEUES) out[q] = Number((row as Record<string, unknown> | undefined)?.[q] ?? 0)
+  return out
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (m) => `\\${m}`)
+}
+
+/**
+ * One page of a queue with filters and an allow-listed sort.
+ *
+ * @example const { rows, total } = await listCases(deps, actor, parseCaseListQuery(params))
+ */
+export async function listCases(
+  deps: Deps,
+  actor: Actor,
+  query: CaseListQuery,
+): Promise<{ rows: CaseListRow[]; total: number }> {
+  const conditions = await queueConditions(deps)
+  const now = nowOf(deps)
+  let base = deps.db
+    .selectFrom('work_orders')
+    .where(visibleTo(actor))
+    .where(conditions[query.queue])
+  if (query.channel) base = base.where('channel', '=', query.channel)
+  if (query.kind) base = base.where('kind', '=', query.kind)
+  if (query.urgency) base = base.where('urgency', '=', query.urgency)
+  if (query.status) base = base.where('status', '=', query.status)
+  if (query.unitId) base = base.where('unit_id', '=', query.unitId)
+  if (query.categoryId) {
+    const id = query.categoryId
+    base = base.where((eb) =>
+      eb.or([
+        eb('category_id', '=', id),
+        eb('category_id', 'in', eb.selectFrom('categories').select('id').where('parent_id', '=', id)),
+      ]),
+    )
+  }
+  if (query.districtId) base = base.where('district_id', '=', query.districtId)
+  if (query.from) base = base.where('received_day', '>=', query.from)
+  if (query.to) base = base.where('received_day', '<=', query.to)
+  if (query.q) {
+    const q = query.q
+    const like = `%${escapeLike(q)}%`
+    const digits = q.replace(/\D/g, '')
+    base = base.where((eb) =>
+      eb.or([
+        eb('case_number', '=', q.toUpperCase()),
+        sql<SqlBool>`title like ${like} escape '\\'`,
+        sql<SqlBool>`content like ${like} escape '\\'`,
+        ...(digits.length >= 7 && actor.role !== 'reporter' ? [eb('citizen_phone', '=', digits)] : []),
+      ]),
+    )
+  }
+  const totalRow = await base.select(sql<number>`count(*)`.as('n')).executeTakeFirst()
+  const rows = await base
+    .leftJoin('units', 'units.id', 'work_orders.unit_id')
+    .select([
+      'work_orders.id',
+      'work_orders.case_number',
+      'work_orders.title',
+      'work_orders.channel',
+      'work_orders.kind',
+      'work_orders.urgency',
+      'work_orders.status',
+      'work_orders.unit_id',
+      'units.name as unit_name',
+      'work_orders.received_at',
+      'work_orders.due_at',
+      'work_orders.urge_level',
+      'work_orders.paused_at',
+      'work_orders.confidential',
+    ])
+    .orderBy(`work_orders.${query.sort}`, query.dir)
+    .orderBy('work_orders.id', query.dir)
+    .limit(query.pageSize)
+    .offset((query.page - 1) * query.pageSize)
+    .execute()
+  return {
+    total: Number(totalRow?.n ?? 0),
+    rows: rows.map((r) => ({
+      id: r.id,
+      caseNumber: r.case_number,
+      title: r.title,
+      channel: r.channel,
+      kind: r.kind,
+      urgency: r.urgency,
+      status: r.status as Status,
+      unitId: r.unit_id,
+      unitName: r.unit_name,
+      receivedAt: r.received_at,
+      dueAt: r.due_at,
+      urgeLevel: r.urge_level,
+      overdue:
+        ['received', 'dispatched', 'in_progress', 'return_requested'].includes(r.status) &&
+        r.due_at < now &&
+        (r.paused_at === null || r.due_at < r.paused_at),
+      confidential: r.confidential !== 0,
+    })),
+  }
+}
