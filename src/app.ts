@@ -12,6 +12,7 @@ import { securityHeaders } from './http/security'
 import { assetRoutes } from './routes/assets'
 import { healthRoutes } from './routes/health'
 import { publicRoutes } from './routes/public'
+import { reportRoutes } from './routes/reports'
 import { staffRoutes } from './routes/staff'
 import type { Deps } from './services/deps'
 import { databasePhotoStore, type PhotoStore } from './services/photo-store'
@@ -93,6 +94,7 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
   const photoStore = options.photoStore ?? databasePhotoStore
   app.route('/', publicRoutes({ photoStore }))
   app.route('/', staffRoutes({ photoStore }))
+  app.route('/', reportRoutes())
 
   app.notFound((c) => {
     if (!wantsHtml(c)) return c.json({ error: { code: 'not_found', message: 'no such route' } }, 404)

@@ -15,6 +15,19 @@ document.addEventListener('click', async (event) => {
     if (node) { range.selectNodeContents(node); getSelection()?.removeAllRanges(); getSelection()?.addRange(range) }
   }
 })
+document.addEventListener('click', async (event) => {
+  const button = event.target instanceof Element ? event.target.closest('[data-copy-value]') : null
+  if (!button) return
+  const field = document.getElementById(button.getAttribute('data-copy-value') || '')
+  if (!(field instanceof HTMLTextAreaElement)) return
+  field.select()
+  try {
+    await navigator.clipboard.writeText(field.value)
+    button.textContent = '已复制'
+  } catch {
+    document.execCommand('copy')
+  }
+})
 document.addEventListener('input', (event) => {
   const field = event.target
   if (!(field instanceof HTMLTextAreaElement) || !field.maxLength || field.maxLength < 0) return

@@ -1,0 +1,102 @@
+import { Hono, type Context } from 'hono'
+import { GROUPINGS, type Grouping } from '../../db/repositories/rollups'
+import { listUnits } from '../../db/repositories/reference-data'
+import { ReportsPage } from '../../views/staff/reports-page'
+import { invalidField } from '../domain/errors'
+import { addDays, isLocalDate, localDateOf } from '../domain/zoned-time'
+import { requireStaff } from '../http/staff-auth'
+import { nowOf } from '../services/deps'
+import { summarize, type SummaryQuery } from '../services/reports'
+import { summaryCsv } from '../services/summary-formats'
+
+/** Who may read reports: everyone but caseworkers (whose figures are their unit's, on the list). */
+export const REPORT_ROLES = ['dispatcher', 'supervisor', 'reporter', 'admin'] as const
+
+function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000)
+}
+
+/**
+ * The period before a period, of the same length (环比).
+ *
+ * @example previousPeriod('2025-03-01', '2025-03-31') // { from: '2025-01-29', to: '2025-02-28' }
+ */
+export function previousPeriod(from: string, to: string): { from: string; to: string } {
+  const length = daysBetween(from, to)
+  const prevTo = addDays(from, -1)
+  return { from: addDays(prevTo, -length), to: prevTo }
+}
+
+/**
+ * The same period a year earlier (同比); 29 February becomes the 28th.
+ *
+ * @example lastYearPeriod('2024-02-01', '2024-02-29') // { from: '2023-02-01', to: '2023-02-28' }
+ */
+export function lastYearPeriod(from: string, to: string): { from: string; to: string } {
+  const back = (d: string) => {
+    const candidate = `${Number(d.slice(0, 4)) - 1}${d.slice(4)}`
+    return isLocalDate(candidate) ? candidate : `${candidate.slice(0, 8)}28`
+  }
+  return { from: back(from), to: back(to) }
+}
+
+function reportQuery(c: Context): SummaryQuery & { by: Grouping | null; scope: string | null } {
+  const today = localDateOf(nowOf(c.var.deps), c.var.deps.timeZone)
+  const from = c.req.query('from') || `${today.slice(0, 7)}-01`
+  const to = c.req.query('to') || today
+  const by = c.req.query('by') || null
+  if (by !== null && !GROUPINGS.includes(by as Grouping)) {
+    throw invalidField('by', `must be one of ${GROUPINGS.join(', ')}`)
+  }
+  return { from, to, by: by as Grouping | null, scope: c.req.query('scope') || null }
+}
+
+/**
+ * `/staff/reports` and its CSV export, from the rollups.
+ *
+ * @example app.route('/', reportRoutes())
+ */
+export function reportRoutes() {
+  const app = new Hono()
+  app.use('/staff/reports', requireStaff(REPORT_ROLES))
+  app.use('/staff/reports/*', requireStaff(REPORT_ROLES))
+
+  app.get('/staff/reports', async (c) => {
+    const { deps } = c.var
+    const query = reportQuery(c)
+    const summary = await summarize(deps, query)
+    const [previous, lastYear, units] = await Promise.all([
+      summarize(deps, { ...query, ...previousPeriod(query.from, query.to), by: null }),
+      summarize(deps, { ...query, ...lastYearPeriod(query.from, query.to), by: null }),
+      listUnits(deps.db),
+    ])
+    const params = new URLSearchParams(
+      Object.entries({ from: query.from, to: query.to, by: query.by ?? '', scope: query.scope ?? '' }).filter(
+        ([, v]) => v !== '',
+      ),
+    )
+    return c.html(
+      <ReportsPage
+        session={c.var.staff}
+        summary={summary}
+        previous={previous}
+        lastYear={lastYear}
+        scopes={units.filter((u) => u.level === 'city' || u.level === 'district').map((u) => ({ code: u.code, name: u.name }))}
+        query={query}
+        csvUrl={`/staff/reports/summary.csv?${params}`}
+      />,
+    )
+  })
+
+  app.get('/staff/reports/summary.csv', async (c) => {
+    const query = reportQuery(c)
+    const summary = await summarize(c.var.deps, query)
+    const name = `hotline-${query.from}-${query.to}${query.by ? `-${query.by}` : ''}.csv`
+    return c.body(summaryCsv(summary), 200, {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${name}"`,
+    })
+  })
+
+  return app
+}

@@ -1,0 +1,245 @@
+import { formatPercent } from '../../src/domain/bulletin'
+import type { Figures } from '../../src/domain/figures'
+import type { Grouping } from '../../db/repositories/rollups'
+import type { StaffSession } from '../../src/services/sessions'
+import type { Summary } from '../../src/services/reports'
+import { StaffLayout } from './layout'
+
+/** Props of {@link ReportsPage}. */
+export interface ReportsPageProps {
+  session: StaffSession
+  summary: Summary
+  previous: Summary
+  lastYear: Summary
+  scopes: { code: string; name: string }[]
+  query: { from: string; to: string; by: Grouping | null; scope: string | null }
+  csvUrl: string
+}
+
+const GROUPING_LABELS: Record<Grouping, string> = {
+  channel: '渠道',
+  unit: '承办单位',
+  category: '分类',
+  kind: '诉求类型',
+  month: '月份',
+}
+
+interface RateRow {
+  label: string
+  rate: keyof Figures
+  numerator: keyof Figures
+  denominator: keyof Figures
+}
+
+const RATES: RateRow[] = [
+  { label: '办结率', rate: 'closureRate', numerator: 'closed', denominator: 'valid' },
+  { label: '按期办结率', rate: 'onTimeRate', numerator: 'closedOnTime', denominator: 'closed' },
+  { label: '满意率', rate: 'satisfactionRate', numerator: 'satisfied', denominator: 'rated' },
+  { label: '回访率', rate: 'callbackRate', numerator: 'rated', denominator: 'closed' },
+  { label: '回退率', rate: 'returnRate', numerator: 'returned', denominator: 'valid' },
+  { label: '重办率', rate: 'reopenRate', numerator: 'reopened', denominator: 'closed' },
+]
+
+const COUNTS: [keyof Figures, string][] = [
+  ['received', '受理'],
+  ['invalid', '无效'],
+  ['merged', '重复件'],
+  ['valid', '有效'],
+  ['closed', '办结'],
+  ['closedOnTime', '按期办结'],
+  ['overdueOpen', '超期未办结'],
+  ['rated', '已回访'],
+  ['satisfied', '满意'],
+  ['dissatisfied', '不满意'],
+  ['returned', '退单'],
+  ['extended', '延期'],
+  ['reopened', '重办'],
+]
+
+function pct(f: Figures, row: RateRow): string {
+  return formatPercent(f[row.numerator] as number, f[row.denominator] as number) ?? '—'
+}
+
+function delta(now: number | null, before: number | null): string {
+  if (now === null || before === null) return '—'
+  const points = (now - before) * 100
+  const sign = points > 0 ? '+' : points < 0 ? '−' : '±'
+  return `${sign}${Math.abs(points).toFixed(2)} 个百分点`
+}
+
+/**
+ * `/staff/reports`: every figure of CONTRACT.md section 5 with numerator and denominator, the
+ * change against the previous period (环比) and the same period last year (同比), groups, the
+ * bulletin sentence ready to edit and copy, and the CSV export.
+ *
+ * @example c.html(<ReportsPage {...props} />)
+ */
+export function ReportsPage(props: ReportsPageProps) {
+  const { summary: s, query } = props
+  const t = s.totals
+  return (
+    <StaffLayout title="报表" session={props.session} wide>
+      <h1>报表</h1>
+      <form class="card filters" method="get" action="/staff/reports">
+        <div class="field">
+          <label class="label" for="r-from">
+            自
+          </label>
+          <input type="date" id="r-from" name="from" value={query.from} required />
+        </div>
+        <div class="field">
+          <label class="label" for="r-to">
+            至
+          </label>
+          <input type="date" id="r-to" name="to" value={query.to} required />
+        </div>
+        <div class="field">
+          <label class="label" for="r-by">
+            分组
+          </label>
+          <select id="r-by" name="by">
+            <option value="">不分组</option>
+            {(Object.keys(GROUPING_LABELS) as Grouping[]).map((g) => (
+              <option value={g} selected={query.by === g}>
+                {GROUPING_LABELS[g]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label class="label" for="r-scope">
+            范围
+          </label>
+          <select id="r-scope" name="scope">
+            <option value="">全部</option>
+            {props.scopes.map((u) => (
+              <option value={u.code} selected={query.scope === u.code}>
+                {u.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit">查询</button>
+      </form>
+      <p class="lead">
+        {s.from} 至 {s.to}
+        {s.scope ? ` · ${s.scope.name}` : ''} · 统计口径：{s.timezone}，截至 {s.asOf.slice(0, 16).replace('T', ' ')} UTC ·{' '}
+        <a href={props.csvUrl}>导出 CSV</a>
+      </p>
+      <section class="card">
+        <h2 class="mt0">简报表述</h2>
+        <label class="label" for="bulletin">
+          可修改后复制
+        </label>
+        <textarea id="bulletin" rows={2}>
+          {s.bulletin}
+        </textarea>
+        <p>
+          <button type="button" class="secondary js-only" data-copy-value="bulletin">
+            复制
+          </button>
+        </p>
+      </section>
+      <div class="case-grid">
+        <section class="card">
+          <h2 class="mt0">比率</h2>
+          <div class="table-scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">指标</th>
+                  <th scope="col">本期</th>
+                  <th scope="col">分子 / 分母</th>
+                  <th scope="col">环比</th>
+                  <th scope="col">同比</th>
+                </tr>
+              </thead>
+              <tbody>
+                {RATES.map((r) => (
+                  <tr>
+                    <th scope="row">{r.label}</th>
+                    <td>{pct(t, r)}</td>
+                    <td>
+                      {t[r.numerator]} / {t[r.denominator]}
+                    </td>
+                    <td>{delta(t[r.rate] as number | null, props.previous.totals[r.rate] as number | null)}</td>
+                    <td>{delta(t[r.rate] as number | null, props.lastYear.totals[r.rate] as number | null)}</td>
+                  </tr>
+                ))}
+                <tr>
+                  <th scope="row">平均办理工作日</th>
+                  <td>{t.avgHandlingWorkdays === null ? '—' : t.avgHandlingWorkdays.toFixed(2)}</td>
+                  <td>
+                    {t.handlingWorkdays} / {t.closed}
+                  </td>
+                  <td>—</td>
+                  <td>—</td>
+                </tr>
+              </tbody>
+            </table>
+          </div>
+        </section>
+        <section class="card">
+          <h2 class="mt0">件数</h2>
+          <div class="table-scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">项目</th>
+                  <th scope="col">本期</th>
+                  <th scope="col">上期</th>
+                  <th scope="col">去年同期</th>
+                </tr>
+              </thead>
+              <tbody>
+                {COUNTS.map(([k, label]) => (
+                  <tr>
+                    <th scope="row">{label}</th>
+                    <td>{t[k]}</td>
+                    <td>{props.previous.totals[k]}</td>
+                    <td>{props.lastYear.totals[k]}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      </div>
+      {s.by && (
+        <section class="card">
+          <h2 class="mt0">按{GROUPING_LABELS[s.by]}</h2>
+          <div class="table-scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{GROUPING_LABELS[s.by]}</th>
+                  <th scope="col">受理</th>
+                  <th scope="col">有效</th>
+                  <th scope="col">办结</th>
+                  <th scope="col">办结率</th>
+                  <th scope="col">按期办结率</th>
+                  <th scope="col">满意率</th>
+                  <th scope="col">超期未办结</th>
+                </tr>
+              </thead>
+              <tbody>
+                {s.groups.map((g) => (
+                  <tr>
+                    <th scope="row">{g.label}</th>
+                    <td>{g.received}</td>
+                    <td>{g.valid}</td>
+                    <td>{g.closed}</td>
+                    <td>{pct(g, RATES[0]!)}</td>
+                    <td>{pct(g, RATES[1]!)}</td>
+                    <td>{pct(g, RATES[2]!)}</td>
+                    <td>{g.overdueOpen}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      )}
+    </StaffLayout>
+  )
+}
