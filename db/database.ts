@@ -1,9 +1,15 @@
 import type { Kysely } from 'kysely'
+import type { AdminAuditTable, ReplyTemplatesTable } from './tables/admin.table'
 import type { AttachmentBlobsTable, AttachmentsTable } from './tables/attachments.table'
 import type { CalendarDaysTable, CalendarYearsTable } from './tables/calendar.table'
 import type { CategoriesTable } from './tables/categories.table'
+import type { OutboxTable, SettingsTable } from './tables/outbox.table'
 import type { RatingsTable } from './tables/ratings.table'
-import type { CountersTable, ReportRollupsTable } from './tables/report-rollups.table'
+import type {
+  CountersTable,
+  ReportRollupsMonthlyTable,
+  ReportRollupsTable,
+} from './tables/report-rollups.table'
 import type { SlaRulesTable } from './tables/sla-rules.table'
 import type { UnitsTable } from './tables/units.table'
 import type {
@@ -30,9 +36,14 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable
   ratings: RatingsTable
   report_rollups: ReportRollupsTable
+  report_rollups_monthly: ReportRollupsMonthlyTable
   counters: CountersTable
   attachments: AttachmentsTable
   attachment_blobs: AttachmentBlobsTable
+  outbox: OutboxTable
+  settings: SettingsTable
+  admin_audit: AdminAuditTable
+  reply_templates: ReplyTemplatesTable
 }
 
 /** The typed query builder the repositories take first. */

@@ -1,6 +1,9 @@
 import type { Migration } from 'kysely'
 import * as initial from './2026-11-26-001-initial'
 import * as attachments from './2026-11-26-002-attachments'
+import * as outbox from './2026-11-26-003-outbox'
+import * as admin from './2026-11-26-004-admin'
+import * as monthlyRollups from './2026-11-26-005-monthly-rollups'
 
 /**
  * Every migration by name, in order. A static map rather than a folder scan: Workers have no fs.
@@ -10,4 +13,7 @@ import * as attachments from './2026-11-26-002-attachments'
 export const migrations: Record<string, Migration> = {
   '2026-11-26-001-initial': initial,
   '2026-11-26-002-attachments': attachments,
+  '2026-11-26-003-outbox': outbox,
+  '2026-11-26-004-admin': admin,
+  '2026-11-26-005-monthly-rollups': monthlyRollups,
 }

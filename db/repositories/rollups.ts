@@ -99,22 +99,66 @@ export async function moveRollups(
 async function upsertRollup(db: Db, key: ReturnType<typeof keyOf>, counts: Counts) {
   const values: ReportRollupsTable = { ...key } as ReportRollupsTable
   for (const k of ROLLUP_COUNTS) (values[COLUMN[k]] as number) = counts[k]
+  const add = (table: 'report_rollups' | 'report_rollups_monthly') =>
+    Object.fromEntries(
+      ROLLUP_COUNTS.map((k) => {
+        const col = COLUMN[k]
+        return [col, sql<number>`${sql.ref(`${table}.${col}`)} + ${sql.ref(`excluded.${col}`)}`]
+      }),
+    )
   await db
     .insertInto('report_rollups')
     .values(values)
     .onConflict((oc) =>
       oc
         .columns(['day', 'channel', 'kind', 'category_id', 'unit_id', 'district_id'])
-        .doUpdateSet(
-          Object.fromEntries(
-            ROLLUP_COUNTS.map((k) => {
-              const col = COLUMN[k]
-              return [col, sql<number>`${sql.ref(`report_rollups.${col}`)} + ${sql.ref(`excluded.${col}`)}`]
-            }),
-          ),
-        ),
+        .doUpdateSet(add('report_rollups')),
     )
     .execute()
+  const { day, ...rest } = values
+  await db
+    .insertInto('report_rollups_monthly')
+    .values({ ...rest, month: day.slice(0, 7) })
+    .onConflict((oc) =>
+      oc
+        .columns(['month', 'channel', 'kind', 'category_id', 'unit_id', 'district_id'])
+        .doUpdateSet(add('report_rollups_monthly')),
+    )
+    .execute()
+}
+
+/**
+ * Splits a day range into whole months and the partial days at either end, so a year reads
+ * twelve monthly rows per group instead of 365 daily ones.
+ *
+ * @example splitPeriod('2025-01-15', '2025-04-30') // { days: [['2025-01-15', '2025-01-31']], months: ['2025-02', '2025-04'] }
+ */
+export function splitPeriod(
+  from: string,
+  to: string,
+): { days: [string, string][]; months: [string, string] | null } {
+  const firstFull = from.endsWith('-01') ? from.slice(0, 7) : nextMonth(from.slice(0, 7))
+  const lastFull = isLastDayOfMonth(to) ? to.slice(0, 7) : prevMonth(to.slice(0, 7))
+  if (firstFull > lastFull) return { days: [[from, to]], months: null }
+  const days: [string, string][] = []
+  if (!from.endsWith('-01')) days.push([from, `${from.slice(0, 7)}-31`])
+  if (!isLastDayOfMonth(to)) days.push([`${to.slice(0, 7)}-01`, to])
+  return { days, months: [firstFull, lastFull] }
+}
+
+function nextMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number]
+  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`
+}
+
+function prevMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number]
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`
+}
+
+function isLastDayOfMonth(day: string): boolean {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number]
+  return new Date(Date.UTC(y, m, 0)).getUTCDate() === d
 }
 
 function groupExpression(by: Grouping | null, dayColumn: string) {
@@ -142,8 +186,9 @@ function scopeCondition(ids: readonly number[] | null | undefined): Expression<S
 }
 
 /**
- * Sums the rollups for a period, per group (`by` null gives one group `'all'`). `overdueOpen` is
- * not in rollups and comes back 0 here; see {@link countOverdueOpen}.
+ * Sums the rollups for a period, per group (`by` null gives one group `'all'`): whole months from
+ * the monthly rollups, the days at either end from the daily ones. `overdueOpen` is not in
+ * rollups and comes back 0 here; see {@link countOverdueOpen}.
  *
  * @example const groups = await sumRollups(db, { from: '2025-01-01', to: '2025-12-31' }, 'unit')
  */
@@ -152,24 +197,43 @@ export async function sumRollups(
   filter: CaseFilter,
   by: Grouping | null,
 ): Promise<Map<string, Counts>> {
-  const key = groupExpression(by, 'day')
-  const rows = await db
-    .selectFrom('report_rollups')
-    .select(key.as('key'))
-    .select(
-      ROLLUP_COUNTS.map((k) => sql<number>`sum(${sql.ref(COLUMN[k])})`.as(COLUMN[k])),
+  const { days, months } = splitPeriod(filter.from, filter.to)
+  const parts: Promise<Record<string, unknown>[]>[] = days.map(([from, to]) => {
+    const key = groupExpression(by, 'day')
+    return db
+      .selectFrom('report_rollups')
+      .select(key.as('key'))
+      .select(ROLLUP_COUNTS.map((k) => sql<number>`sum(${sql.ref(COLUMN[k])})`.as(COLUMN[k])))
+      .where('day', '>=', from)
+      .where('day', '<=', to)
+      .where(scopeCondition(filter.scopeUnitIds))
+      .$if(by !== null, (qb) => qb.groupBy(key))
+      .execute() as Promise<Record<string, unknown>[]>
+  })
+  if (months) {
+    const key = by === 'month' ? sql<string>`month` : groupExpression(by, 'month')
+    parts.push(
+      db
+        .selectFrom('report_rollups_monthly')
+        .select(key.as('key'))
+        .select(ROLLUP_COUNTS.map((k) => sql<number>`sum(${sql.ref(COLUMN[k])})`.as(COLUMN[k])))
+        .where('month', '>=', months[0])
+        .where('month', '<=', months[1])
+        .where(scopeCondition(filter.scopeUnitIds))
+        .$if(by !== null, (qb) => qb.groupBy(key))
+        .execute() as Promise<Record<string, unknown>[]>,
     )
-    .where('day', '>=', filter.from)
-    .where('day', '<=', filter.to)
-    .where(scopeCondition(filter.scopeUnitIds))
-    .$if(by !== null, (qb) => qb.groupBy(key))
-    .execute()
-  const out = new Map<string, Counts>()
-  for (const row of rows as Record<string, unknown>[]) {
-    const c = zeroCounts()
-    for (const k of ROLLUP_COUNTS) c[k] = Number(row[COLUMN[k]] ?? 0)
-    out.set(String(row.key), c)
   }
+  const out = new Map<string, Counts>()
+  for (const rows of await Promise.all(parts)) {
+    for (const row of rows) {
+      const key = String(row.key)
+      const c = out.get(key) ?? zeroCounts()
+      for (const k of ROLLUP_COUNTS) c[k] += Number(row[COLUMN[k]] ?? 0)
+      out.set(key, c)
+    }
+  }
+  if (by === null && out.size === 0) out.set('all', zeroCounts())
   return out
 }
 

@@ -29,3 +29,8 @@ export interface CountersTable {
   name: string
   value: number
 }
+
+/** `report_rollups_monthly`: the same counts per local month, so a year reads 12 months of rows. */
+export interface ReportRollupsMonthlyTable extends Omit<ReportRollupsTable, 'day'> {
+  month: string
+}
