@@ -11,6 +11,7 @@ import { memoryRateLimitStore, rateLimit, type RateLimitStore } from './http/rat
 import { securityHeaders } from './http/security'
 import { assetRoutes } from './routes/assets'
 import { healthRoutes } from './routes/health'
+import { adminRoutes } from './routes/admin'
 import { publicRoutes } from './routes/public'
 import { reportRoutes } from './routes/reports'
 import { staffRoutes } from './routes/staff'
@@ -82,7 +83,7 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
   app.post('/cases', rateLimit({ name: 'file', ...FILING_LIMIT, key, store, now, onLimited: tooManyPage }))
   app.on(
     ['GET', 'POST'],
-    ['/track/:code', '/track/:code/*'],
+    '/track/:code/*',
     rateLimit({ name: 'track', ...TRACKING_LIMIT, key, store, now, onLimited: tooManyPage }),
   )
   app.use('/cases', bodyLimit({ maxSize: MAX_FILING_BYTES, onTooLarge: tooLargePage }))
@@ -94,6 +95,7 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
   const photoStore = options.photoStore ?? databasePhotoStore
   app.route('/', publicRoutes({ photoStore }))
   app.route('/', staffRoutes({ photoStore }))
+  app.route('/', adminRoutes())
   app.route('/', reportRoutes())
 
   app.notFound((c) => {

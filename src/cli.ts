@@ -5,6 +5,7 @@ import { sql } from 'kysely'
 import { openStore, type Store } from '../db/connect'
 import { migrateToLatest } from '../db/migrate'
 import { GROUPINGS, type Grouping } from '../db/repositories/rollups'
+import { ADMIN_USAGE, runAdminCommand } from './cli-admin'
 import { loadConfig, ConfigError } from './config'
 import { HotlineError, invalidField } from './domain/errors'
 import { addUser, createToken } from './services/accounts'
@@ -34,6 +35,7 @@ Commands:
   bulletin --from DATE --to DATE [--scope UNIT]
   recount --from DATE --to DATE [--scope UNIT]
   backup FILE
+${ADMIN_USAGE}
 
 Roles: dispatcher, caseworker, supervisor, reporter, admin. Exit codes: 0 ok, 1 bad input, 2 failure.`
 
@@ -86,6 +88,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await recountCommand(deps, rest, io)
       case 'backup':
         return await backup(store, rest, io)
+      case 'unit':
+      case 'category':
+      case 'sla':
+      case 'calendar':
+      case 'template':
+        return await runAdminCommand(deps, [command, ...rest], io)
       default:
         throw new UsageError(`unknown command ${command}\n\n${USAGE}`)
     }

@@ -14,6 +14,11 @@ const envSchema = z.object({
     .refine(isValidTimeZone, 'must be an IANA time zone such as Asia/Shanghai'),
   /** Reverse proxies in front of the app; 0 (the default) ignores X-Forwarded-For/-Proto. */
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  /** Where notifications (督办 and others) are posted, signed with WEBHOOK_SECRET; both or neither. */
+  WEBHOOK_URL: z.url().optional(),
+  WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** How often the scheduler climbs the 督办 ladder and delivers notifications; 0 turns it off. */
+  SCHEDULER_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   CASE_NUMBER_PREFIX: z
     .string()
     .regex(/^[A-Z]{1,6}$/, 'must be 1–6 capital letters')
@@ -23,13 +28,18 @@ const envSchema = z.object({
 /** The typed configuration read from the environment at start. */
 export type Config = z.output<typeof envSchema>
 
+const checkedSchema = envSchema.refine((c) => (c.WEBHOOK_URL === undefined) === (c.WEBHOOK_SECRET === undefined), {
+  message: 'set both WEBHOOK_URL and WEBHOOK_SECRET, or neither',
+  path: ['WEBHOOK_SECRET'],
+})
+
 /**
  * Reads and checks the environment, failing fast with a message that names each bad variable.
  *
  * @example const config = loadConfig(process.env)
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const result = envSchema.safeParse(env)
+  const result = checkedSchema.safeParse(env)
   if (result.success) return result.data
   const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
   throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)

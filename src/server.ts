@@ -5,6 +5,7 @@ import { migrateToLatest } from '../db/migrate'
 import { createApp } from './app'
 import { loadConfig, type Config } from './config'
 import { createDeps } from './services/deps'
+import { startScheduler, webhookFromEnv } from './services/scheduler'
 
 /**
  * Starts the Node server: config → store → migrations → serve(createApp(deps)). Resolves once
@@ -24,6 +25,13 @@ export async function startServer(config: Config): Promise<{ url: string; close(
     caseNumberPrefix: config.CASE_NUMBER_PREFIX,
   })
   const app = createApp(deps, { trustProxy: config.TRUST_PROXY })
+  const stopScheduler =
+    config.SCHEDULER_INTERVAL_SECONDS > 0
+      ? startScheduler(deps, {
+          intervalMs: config.SCHEDULER_INTERVAL_SECONDS * 1000,
+          webhook: webhookFromEnv(config),
+        })
+      : async () => {}
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s))
   })
@@ -33,6 +41,7 @@ export async function startServer(config: Config): Promise<{ url: string; close(
     url,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()))
+      await stopScheduler()
       await store.close()
     },
   }

@@ -1,17 +1,18 @@
 import { z } from 'zod'
-import type { Kysely } from 'kysely'
-import type { Database } from '../db/database'
 import { createD1Db, type D1Binding } from '../db/dialects/d1'
 import { migrateToLatest } from '../db/migrate'
 import { createApp } from './app'
 import { isValidTimeZone } from './domain/zoned-time'
-import { createDeps } from './services/deps'
+import { createDeps, type Deps } from './services/deps'
+import { scheduledTick } from './services/scheduler'
 
 /** The Worker's bindings and variables (wrangler.toml). */
 export interface WorkerEnv {
   DB: D1Binding
   TZ_REPORT?: string
   CASE_NUMBER_PREFIX?: string
+  WEBHOOK_URL?: string
+  WEBHOOK_SECRET?: string
 }
 
 const varsSchema = z.object({
@@ -19,30 +20,39 @@ const varsSchema = z.object({
   CASE_NUMBER_PREFIX: z.string().regex(/^[A-Z]{1,6}$/).default('NC'),
 })
 
-let ready: Promise<ReturnType<typeof createApp>> | undefined
+let depsReady: Promise<Deps> | undefined
+let appReady: Promise<ReturnType<typeof createApp>> | undefined
 
-async function appFor(env: WorkerEnv) {
-  if (!env.DB) throw new Error('the D1 binding DB is missing from wrangler.toml')
-  const vars = varsSchema.parse(env)
-  const db: Kysely<Database> = createD1Db(env.DB)
-  await migrateToLatest(db)
-  return createApp(createDeps({ db, dialect: 'd1', timeZone: vars.TZ_REPORT, caseNumberPrefix: vars.CASE_NUMBER_PREFIX }))
+/** Deps over D1, built and migrated once per isolate (a failure is retried on the next event). */
+function depsFor(env: WorkerEnv): Promise<Deps> {
+  depsReady ??= (async () => {
+    if (!env.DB) throw new Error('the D1 binding DB is missing from wrangler.toml')
+    const vars = varsSchema.parse(env)
+    const db = createD1Db(env.DB)
+    await migrateToLatest(db)
+    return createDeps({ db, dialect: 'd1', timeZone: vars.TZ_REPORT, caseNumberPrefix: vars.CASE_NUMBER_PREFIX })
+  })().catch((err: unknown) => {
+    depsReady = undefined
+    throw err
+  })
+  return depsReady
 }
 
 /**
  * The Workers entry: validates the bindings, builds Kysely over D1 and migrates once per isolate,
- * then serves the same app as Node.
+ * then serves the same app as Node; the cron trigger climbs the 督办 ladder and delivers
+ * notifications.
  *
  * @example export default worker
  */
 const worker = {
   async fetch(request: Request, env: WorkerEnv): Promise<Response> {
-    ready ??= appFor(env).catch((err: unknown) => {
-      ready = undefined
-      throw err
-    })
-    const app = await ready
+    appReady ??= depsFor(env).then((deps) => createApp(deps))
+    const app = await appReady
     return app.fetch(request, env)
+  },
+  async scheduled(_event: unknown, env: WorkerEnv, ctx: { waitUntil(p: Promise<unknown>): void }) {
+    ctx.waitUntil(depsFor(env).then((deps) => scheduledTick(deps, env)))
   },
 }
 

@@ -108,10 +108,18 @@ export function FilingForm({ locale, values, errors, categories, districts }: Fi
 
       <fieldset class="field" aria-describedby="kind-error">
         <legend>{m.kind}</legend>
-        <div class="choices" id="kind">
-          {KINDS.map((kind: Kind) => (
+        <div class="choices">
+          {KINDS.map((kind: Kind, i: number) => (
             <label>
-              <input type="radio" name="kind" value={kind} checked={values.kind === kind} required />
+              <input
+                id={i === 0 ? 'kind' : undefined}
+                type="radio"
+                name="kind"
+                value={kind}
+                checked={values.kind === kind}
+                required
+                aria-invalid={e.kind ? 'true' : undefined}
+              />
               {t(locale).kinds[kind]}
             </label>
           ))}

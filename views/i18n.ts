@@ -63,7 +63,7 @@ const zh = {
   rate: {
     title: '请评价本次办理',
     comment: '意见或建议（可选）',
-    whyDissatisfied: '不满意的原因（可选）',
+    whyDissatisfied: '如不满意，请告诉我们原因，热线办会回访核实。',
     submit: '提交评价',
     thanks: '感谢您的评价！',
     thanksDissatisfied: '感谢您的反馈，热线办将回访核实，必要时重新交办。',
@@ -86,6 +86,8 @@ const zh = {
   },
   errors: {
     required: '请填写此项',
+    titleRequired: '请填写标题',
+    contentRequired: '请填写诉求内容',
     chooseKind: '请选择诉求类型',
     chooseCategory: '请选择问题分类',
     chooseDistrict: '请选择区域',
@@ -136,7 +138,7 @@ const zh = {
   } satisfies Record<Channel, string>,
   events: {
     receive: '诉求已受理',
-    dispatch: (unit: string) => `已转交 ${unit} 办理`,
+    dispatch: (unit: string) => `已转交${unit}办理`,
     sign: '承办单位已签收',
     approve_return: '正在重新确认承办单位',
     approve_extension: (days: number, basis: string) => `办理期限延长 ${days} 个工作日（${basis}）`,
@@ -210,7 +212,7 @@ const en: Messages = {
   rate: {
     title: 'How did we do?',
     comment: 'Comment (optional)',
-    whyDissatisfied: 'What was wrong (optional)',
+    whyDissatisfied: 'If you are not satisfied, tell us why; the hotline office will call you back.',
     submit: 'Send rating',
     thanks: 'Thank you for your rating!',
     thanksDissatisfied: 'Thank you. The hotline office will call you back and reopen the case if needed.',
@@ -233,6 +235,8 @@ const en: Messages = {
   },
   errors: {
     required: 'Please fill this in',
+    titleRequired: 'Please give a title',
+    contentRequired: 'Please describe the problem',
     chooseKind: 'Please choose a type',
     chooseCategory: 'Please choose a category',
     chooseDistrict: 'Please choose a district',

@@ -75,7 +75,8 @@ export function StatsPage(props: StatsPageProps) {
     <Layout locale={props.locale} title={m.title} path={props.path}>
       <h1>{m.title}</h1>
       <p class="lead">
-        {m.intro} ({props.from} – {props.to})
+        {m.intro}
+        {props.locale === 'zh' ? `（${props.from} 至 ${props.to}）` : ` (${props.from} – ${props.to})`}
       </p>
       <FiguresTable locale={props.locale} caption={m.month} first={m.month} rows={props.months} total={props.total} />
       <h2>{m.byChannel}</h2>

@@ -102,8 +102,10 @@ export function RatingPanel(props: Pick<TrackPageProps, 'locale' | 'code' | 'ord
           <label class="label" for="comment">
             {m.rate.comment}
           </label>
-          <span class="hint">{m.rate.whyDissatisfied}</span>
-          <textarea id="comment" name="comment" maxlength={1000} rows={3}>
+          <span class="hint" id="comment-hint">
+            {m.rate.whyDissatisfied}
+          </span>
+          <textarea id="comment" name="comment" maxlength={1000} rows={3} aria-describedby="comment-hint">
             {props.ratingValues?.comment ?? ''}
           </textarea>
         </div>

@@ -12,7 +12,7 @@ import { addDays, endOfLocalDay, localDateOf, startOfLocalDay, type LocalDate } 
  * zone and the policy are arguments.
  */
 
-/** When the ladder's steps fall, in working days of the calendar. Admins change it in `settings`. */
+/** When the ladder's steps fall, in working days; admins change it in `settings`. */
 export interface SupervisionPolicy {
   /**
    * 催办 from the start of the working day this many working days before the due day (0: from the
@@ -44,7 +44,7 @@ const LIMITS = { reminderWorkdaysBefore: 20, redWorkdaysAfter: 60 } as const
 /**
  * Checks a policy an admin submits, refusing bad values by field.
  *
- * @example checkSupervisionPolicy({ reminderWorkdaysBefore: 2, yellowAtDeadline: true, redWorkdaysAfter: 3 })
+ * @example checkSupervisionPolicy({ ...DEFAULT_SUPERVISION_POLICY, redWorkdaysAfter: 3 })
  */
 export function checkSupervisionPolicy(policy: SupervisionPolicy): SupervisionPolicy {
   for (const field of ['reminderWorkdaysBefore', 'redWorkdaysAfter'] as const) {
@@ -95,11 +95,11 @@ export interface UrgeMoments {
  * - 催办 from 00:00 of the working day that is `reminderWorkdaysBefore` working days before the due
  *   day (counting back from the day before it, skipping weekends and holidays, counting 调休 days);
  * - 黄牌 once `now` is after `dueAt`;
- * - 红牌 once `now` is after 23:59:59 of the working day that is `redWorkdaysAfter` working days after
- *   the due day (as {@link addWorkdays} counts them).
+ * - 红牌 once `now` is after 23:59:59 of the working day that is `redWorkdaysAfter` working days
+ *   after the due day (as {@link addWorkdays} counts them).
  *
  * @example
- * urgeMoments('2025-09-30T15:59:59.000Z', officialCalendar(), 'Asia/Shanghai', DEFAULT_SUPERVISION_POLICY)
+ * urgeMoments('2025-09-30T15:59:59.000Z', officialCalendar(), 'Asia/Shanghai')
  * // { reminderFrom: '2025-09-28T16:00:00.000Z' (Mon 29th 00:00),
  * //   yellowAfter: '2025-09-30T15:59:59.000Z',
  * //   redAfter: '2025-10-14T15:59:59.000Z' (end of Tue 14th: 9th, 10th, Sat 11th 调休, 13th, 14th) }
@@ -127,7 +127,8 @@ export function urgeMoments(
  * being handled by a unit: closed, invalid or merged, still at the dispatch centre (`received`), or
  * paused while a return (退单) awaits arbitration.
  *
- * @example dueUrgeLevel(order, '2025-10-01T00:00:00.000Z', calendar, 'Asia/Shanghai', policy) // 'yellow'
+ * @example
+ * dueUrgeLevel(order, '2025-10-01T00:00:00.000Z', calendar, 'Asia/Shanghai', policy) // 'yellow'
  */
 export function dueUrgeLevel(
   order: Pick<WorkOrder, 'status' | 'unitId' | 'dueAt'>,
@@ -160,7 +161,9 @@ export function isAboveLevel(level: UrgeLevel, current: UrgeLevel | null): boole
  * return awaiting arbitration) is overdue only if it already was when the pause began — the same
  * rule as the reports' `overdueOpen` and the 超期 queue.
  *
- * @example isOverdue({ status: 'in_progress', dueAt: '2025-09-30T15:59:59.000Z', pausedAt: null }, '2025-10-01T00:00:00.000Z') // true
+ * @example
+ * const order = { status: 'in_progress', dueAt: '2025-09-30T15:59:59.000Z', pausedAt: null }
+ * isOverdue(order, '2025-10-01T00:00:00.000Z') // true
  */
 export function isOverdue(
   order: Pick<WorkOrder, 'status' | 'dueAt' | 'pausedAt'>,
@@ -176,7 +179,8 @@ export function isOverdue(
  * 临期 (due soon): a case still being handled (not paused) whose deadline has not passed but falls
  * by the end of the next working day after today — the same rule as the 临期 queue.
  *
- * @example isDueSoon(order, '2025-09-29T02:00:00.000Z', calendar, 'Asia/Shanghai') // true when due Tue 30th
+ * @example
+ * isDueSoon(order, '2025-09-29T02:00:00.000Z', calendar, 'Asia/Shanghai') // true when due Tue 30th
  */
 export function isDueSoon(
   order: Pick<WorkOrder, 'status' | 'dueAt'>,

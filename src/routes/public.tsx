@@ -135,8 +135,15 @@ export function publicRoutes(options: PublicRouteOptions) {
     if (locale === 'zh' || locale === 'en') {
       setCookie(c, 'lang', locale, { path: '/', sameSite: 'Lax', maxAge: 365 * 24 * 3600, httpOnly: true })
     }
-    const next = c.req.query('next') ?? '/'
-    return c.redirect(next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/', 303)
+    const origin = new URL(c.req.url).origin
+    let target = '/'
+    try {
+      const next = new URL(c.req.query('next') ?? '/', origin)
+      if (next.origin === origin) target = next.pathname + next.search
+    } catch {
+      target = '/'
+    }
+    return c.redirect(target, 303)
   })
 
   app.get('/', async (c) => {
@@ -186,6 +193,7 @@ export function publicRoutes(options: PublicRouteOptions) {
         order={view}
         events={events}
         justFiled={c.req.query('filed') === '1'}
+        justRated={c.req.query('rated') === '1'}
       />,
     )
   })
@@ -207,7 +215,7 @@ export function publicRoutes(options: PublicRouteOptions) {
           200,
         )
       }
-      if (status === 200) return c.redirect(`/track/${code}`, 303)
+      if (status === 200) return c.redirect(`/track/${code}${extra.justRated ? '?rated=1' : ''}`, 303)
       const { events } = await publicCase(c, current)
       return c.html(
         <TrackPage
@@ -231,7 +239,7 @@ export function publicRoutes(options: PublicRouteOptions) {
       const rated = await rateByTrackingCode(c.var.deps, code, { rating, comment: comment || undefined })
       return renderPanel(rated, { justRated: true }, 200)
     } catch (err) {
-      if (err instanceof HotlineError && err.code !== 'conflict') {
+      if (err instanceof HotlineError) {
         const fresh = (await findByTrackingCode(c.var.deps, code)) ?? order
         return renderPanel(fresh, {}, 200)
       }
@@ -251,7 +259,7 @@ export function publicRoutes(options: PublicRouteOptions) {
       'Content-Type': attachment.contentType,
       'Content-Disposition': `inline; filename="photo-${attachment.id}.${attachment.storageKey.split('.').pop()}"`,
       'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': "default-src 'none'; sandbox",
+      'Content-Security-Policy': "default-src 'none'; sandbox; frame-ancestors 'none'",
       'Cache-Control': 'private, no-store',
     })
   })

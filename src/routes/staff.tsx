@@ -171,6 +171,7 @@ export function staffRoutes(options: { photoStore: PhotoStore }) {
     let status: 200 | 403 | 404 | 409 | 422 = 200
     try {
       if (!ACTIONS.includes(command.action as Action)) throw new HotlineError('validation_failed', 'action: unknown action')
+      if (!Number.isInteger(version) || version < 1) throw new HotlineError('validation_failed', 'version: is required')
       await performAction(c.var.deps, id, command, c.var.actor, Number.isInteger(version) ? version : undefined)
       message = { kind: 'ok', text: '已办理。' }
     } catch (err) {
@@ -203,7 +204,7 @@ export function staffRoutes(options: { photoStore: PhotoStore }) {
       'Content-Type': attachment.contentType,
       'Content-Disposition': `inline; filename="photo-${attachment.id}.${attachment.storageKey.split('.').pop()}"`,
       'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': "default-src 'none'; sandbox",
+      'Content-Security-Policy': "default-src 'none'; sandbox; frame-ancestors 'none'",
       'Cache-Control': 'private, no-store',
     })
   })

@@ -5,9 +5,10 @@ import { nowOf, type Deps } from './deps'
 
 /**
  * The notification outbox (通知发件箱): a notification is a row written in the same transaction as
- * the action that caused it, and delivered later, at least once, to one webhook signed with HMAC, so
- * any SMS or messaging gateway can be attached. A failing gateway never blocks or undoes an action:
- * the row is retried with backoff and, after the last attempt, kept as a dead letter that admins see.
+ * the action that caused it, and delivered later, at least once, to one webhook signed with HMAC,
+ * so any SMS or messaging gateway can be attached. A failing gateway never blocks or undoes an
+ * action: the row is retried with backoff and, after the last attempt, kept as a dead letter that
+ * admins see.
  */
 
 type Db = Kysely<Database> | Transaction<Database>
@@ -74,7 +75,8 @@ export const BACKOFF_CAP_MS = 6 * 60 * 60 * 1000
  * Queues a notification. Pass the transaction of the action that caused it, so both commit or
  * neither does.
  *
- * @example await enqueue(trx, { topic: 'work_order.urged', workOrderId: 42, payload: { level: 'red' }, now })
+ * @example
+ * await enqueue(trx, { topic: 'work_order.urged', workOrderId: 42, payload: { caseId: 42 }, now })
  */
 export async function enqueue(db: Db, notification: Notification): Promise<number> {
   const { id } = await db
@@ -93,7 +95,8 @@ export async function enqueue(db: Db, notification: Notification): Promise<numbe
 }
 
 /**
- * The wait before the next attempt after `failures` failed ones: 30 s × 2^(failures − 1), at most 6 h.
+ * The wait before the next attempt after `failures` failed ones: 30 s × 2^(failures − 1), at most
+ * 6 h.
  *
  * @example backoffMs(1) // 30_000
  */
@@ -108,7 +111,11 @@ export function backoffMs(failures: number): number {
  *
  * @example await signWebhook('s3cret', '1759248000', '{"id":1}') // 'sha256=…'
  */
-export async function signWebhook(secret: string, timestamp: string, body: string): Promise<string> {
+export async function signWebhook(
+  secret: string,
+  timestamp: string,
+  body: string,
+): Promise<string> {
   const encoder = new TextEncoder()
   const key = await crypto.subtle.importKey(
     'raw',
@@ -118,17 +125,18 @@ export async function signWebhook(secret: string, timestamp: string, body: strin
     ['sign'],
   )
   const mac = await crypto.subtle.sign('HMAC', key, encoder.encode(`${timestamp}.${body}`))
-  return `sha256=${Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, '0')).join('')}`
+  const hex = Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, '0')).join('')
+  return `sha256=${hex}`
 }
 
 /**
  * Delivers due notifications: claims up to `batch` rows (a conditional UPDATE per row, so several
  * instances never send the same row at once), POSTs each as JSON
  * `{id, topic, workOrderId, createdAt, data}` with the headers `X-Hotline-Topic`,
- * `X-Hotline-Delivery` (the outbox id: receivers dedupe on it), `X-Hotline-Timestamp` (Unix seconds)
- * and `X-Hotline-Signature` ({@link signWebhook}); marks a 2xx delivered, and otherwise records the
- * status (never the payload) and retries with {@link backoffMs} until `maxAttempts`, after which the
- * row stays undelivered as a dead letter. Never throws for a failing webhook.
+ * `X-Hotline-Delivery` (the outbox id: receivers dedupe on it), `X-Hotline-Timestamp` (Unix
+ * seconds) and `X-Hotline-Signature` ({@link signWebhook}); marks a 2xx delivered, and otherwise
+ * records the status (never the payload) and retries with {@link backoffMs} until `maxAttempts`,
+ * after which the row stays undelivered as a dead letter. Never throws for a failing webhook.
  *
  * @example await deliverOutbox(deps, { url: 'https://sms-gw.example/hotline', secret })
  */
@@ -184,7 +192,10 @@ export async function deliverOutbox(deps: Deps, options: WebhookOptions): Promis
   return result
 }
 
-/** Claims due rows for this sender until `lease`; returns the rows it won. */
+/**
+ * Claims up to `batch` due rows for this sender until `lease`; returns the rows it won. It looks at
+ * more candidates than it needs, so a sender racing another still fills its batch.
+ */
 async function claim(db: Db, now: string, lease: string, batch: number): Promise<OutboxRow[]> {
   const due = await db
     .selectFrom('outbox')
@@ -195,10 +206,11 @@ async function claim(db: Db, now: string, lease: string, batch: number): Promise
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
     .orderBy('next_attempt_at')
     .orderBy('id')
-    .limit(batch)
+    .limit(batch * 3)
     .execute()
   const won: OutboxRow[] = []
   for (const { id } of due) {
+    if (won.length >= batch) break
     const row = await db
       .updateTable('outbox')
       .set({ locked_until: lease })
@@ -252,7 +264,9 @@ async function post(
   } catch (err) {
     const name = err instanceof Error ? err.name : 'Error'
     const message = err instanceof Error ? err.message : String(err)
-    return clip(`${name === 'TimeoutError' ? 'timeout' : 'network error'}: ${message}`)
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause : undefined
+    const detail = cause && 'code' in cause ? ` (${String(cause.code)})` : ''
+    return clip(`${name === 'TimeoutError' ? 'timeout' : 'network error'}: ${message}${detail}`)
   }
 }
 
@@ -291,8 +305,8 @@ export async function listOutboxProblems(db: Db, limit = 100): Promise<OutboxPro
 }
 
 /**
- * Puts a dead letter (or a retrying row) back in line for an immediate attempt, with a fresh count of
- * attempts; for the admin page's "retry" button once the gateway is fixed.
+ * Puts a dead letter (or a retrying row) back in line for an immediate attempt, with a fresh count
+ * of attempts; for the admin page's "retry" button once the gateway is fixed.
  *
  * @example await retryOutbox(deps.db, 17, nowOf(deps)) // true
  */

@@ -217,7 +217,13 @@ export async function listCases(
         eb('case_number', '=', q.toUpperCase()),
         sql<SqlBool>`title like ${like} escape '\\'`,
         sql<SqlBool>`content like ${like} escape '\\'`,
-        ...(digits.length >= 7 && actor.role !== 'reporter' ? [eb('citizen_phone', '=', digits)] : []),
+        ...(digits.length >= 7 && actor.role !== 'reporter'
+          ? [
+              actor.role === 'caseworker'
+                ? eb.and([eb('citizen_phone', '=', digits), eb('confidential', '=', 0)])
+                : eb('citizen_phone', '=', digits),
+            ]
+          : []),
       ]),
     )
   }

@@ -42,7 +42,14 @@ export const filingSchema = z.object({
   address: optionalText(200),
   citizenName: optionalText(50),
   citizenPhone: z
-    .union([mobilePhone, z.string().trim().regex(/^0\d{2,3}-?\d{7,8}$/, 'must be a phone number')])
+    .string()
+    .trim()
+    .transform((v) => v.replace(/[\s-]/g, ''))
+    .pipe(
+      z
+        .string()
+        .regex(/^(1[3-9]\d{9}|0\d{9,11})$/, 'must be a mobile number or a landline with its area code'),
+    )
     .optional(),
   citizenIdNumber: z
     .string()

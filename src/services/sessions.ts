@@ -26,6 +26,8 @@ export const SESSION_MAX_MS = 24 * 3600_000
 /** Failures before an account locks, and for how long. */
 export const LOCK_AFTER_FAILURES = 5
 export const LOCK_MS = 15 * 60_000
+/** Every refused sign-in waits this long, known account or not (no enumeration by timing). */
+export const FAILURE_DELAY_MS = 400
 
 const GENERIC_FAILURE = '用户名或密码错误，或账号已被锁定'
 
@@ -71,7 +73,7 @@ export async function login(
         .where('id', '=', user.id)
         .execute()
     }
-    await new Promise((r) => setTimeout(r, 200 + Math.min(user?.failed_logins ?? 0, 5) * 200))
+    await new Promise((r) => setTimeout(r, FAILURE_DELAY_MS))
     throw new HotlineError('unauthorized', GENERIC_FAILURE)
   }
   await deps.db

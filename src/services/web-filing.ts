@@ -58,9 +58,9 @@ export function checkFilingForm(
   const errors: Record<string, string> = {}
   if (!KINDS.includes(values.kind as Kind)) errors.kind = m.chooseKind
   if (!/^\d+$/.test(values.categoryId)) errors.categoryId = m.chooseCategory
-  if (values.title === '') errors.title = m.required
+  if (values.title === '') errors.title = m.titleRequired
   else if (values.title.length > 100) errors.title = m.tooLong(100)
-  if (values.content === '') errors.content = m.required
+  if (values.content === '') errors.content = m.contentRequired
   else if (values.content.length > 4000) errors.content = m.tooLong(4000)
   if (!/^\d+$/.test(values.districtId)) errors.districtId = m.chooseDistrict
   if (values.address.length > 200) errors.address = m.tooLong(200)

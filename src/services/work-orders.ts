@@ -69,8 +69,8 @@ export async function fileCase(
   const receivedAt = filing.receivedAt ? new Date(filing.receivedAt).toISOString() : now
   const [units, categories] = await Promise.all([listUnits(deps.db), listCategories(deps.db)])
   const unitIds = new Set(units.filter((u) => u.active).map((u) => u.id))
-  if (filing.districtId && !unitIds.has(filing.districtId)) {
-    throw invalidField('districtId', 'no such unit')
+  if (filing.districtId && !units.some((u) => u.id === filing.districtId && u.active && u.level === 'district')) {
+    throw invalidField('districtId', 'no such district')
   }
   if (filing.unitId && !unitIds.has(filing.unitId)) throw invalidField('unitId', 'no such unit')
   if (filing.categoryId && !categories.some((c) => c.id === filing.categoryId && c.active)) {

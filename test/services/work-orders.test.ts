@@ -128,6 +128,6 @@ describe.each(DIALECTS)('work-order services on %s', (dialect) => {
     )
     expect(badUnit.fields).toEqual({ unitId: 'no such unit' })
     const noUnit = await rejects(fileCase(store.deps, { ...complaint, districtId: 9999 }, fx.actors.citizen))
-    expect(noUnit.fields).toEqual({ districtId: 'no such unit' })
+    expect(noUnit.fields).toEqual({ districtId: 'no such district' })
   })
 })

@@ -28,12 +28,17 @@ document.addEventListener('click', async (event) => {
     document.execCommand('copy')
   }
 })
-document.addEventListener('input', (event) => {
-  const field = event.target
+function count(field) {
   if (!(field instanceof HTMLTextAreaElement) || !field.maxLength || field.maxLength < 0) return
   const counter = document.getElementById(`${field.id}-count`)
   if (counter) counter.textContent = `${field.value.length} / ${field.maxLength}`
-})
+}
+function countAll() {
+  document.querySelectorAll('textarea[maxlength]').forEach(count)
+}
+document.addEventListener('input', (event) => count(event.target))
+document.addEventListener('DOMContentLoaded', countAll)
+document.addEventListener('htmx:after:swap', countAll)
 document.addEventListener('htmx:after:swap', () => {
   const summary = document.getElementById('error-summary')
   if (summary) summary.focus()
