@@ -39,7 +39,10 @@ const OPTION_OF: Record<string, string> = {
 /** A usage mistake: exit code 1. */
 class UsageError extends Error {}
 
-function options<T extends Record<string, { type: 'string' | 'boolean' }>>(args: string[], spec: T) {
+function options<T extends Record<string, { type: 'string' | 'boolean' }>>(
+  args: string[],
+  spec: T,
+) {
   return parseArgs({ args, options: spec, strict: true, allowPositionals: true })
 }
 
@@ -53,17 +56,26 @@ function noExtra(positionals: string[], usage: string): void {
   if (positionals.length > 1) throw new UsageError(`unexpected ${positionals[1]}; usage: ${usage}`)
 }
 
-async function unitId(deps: Deps, option: string, codeOrName: string | undefined): Promise<number | null> {
+async function unitId(
+  deps: Deps,
+  option: string,
+  codeOrName: string | undefined,
+): Promise<number | null> {
   if (codeOrName === undefined) return null
   const unit = await findUnit(deps, codeOrName)
   if (!unit) throw invalidField(option, `no unit with code or name ${codeOrName}`)
   return unit.id
 }
 
-async function categoryId(deps: Deps, option: string, codeOrName: string | undefined): Promise<number | null> {
+async function categoryId(
+  deps: Deps,
+  option: string,
+  codeOrName: string | undefined,
+): Promise<number | null> {
   if (codeOrName === undefined) return null
   const categories = await listCategories(deps.db)
-  const found = categories.find((c) => c.code === codeOrName) ?? categories.find((c) => c.name === codeOrName)
+  const found =
+    categories.find((c) => c.code === codeOrName) ?? categories.find((c) => c.name === codeOrName)
   if (!found) throw invalidField(option, `no category with code or name ${codeOrName}`)
   return found.id
 }
@@ -117,7 +129,8 @@ async function category(deps: Deps, args: string[], io: CliIo, actor: AdminActor
 }
 
 async function sla(deps: Deps, args: string[], io: CliIo, actor: AdminActor): Promise<number> {
-  const usage = 'hotline sla set --workdays N [--kind K] [--urgency U] [--channel C] | hotline sla list'
+  const usage =
+    'hotline sla set --workdays N [--kind K] [--urgency U] [--channel C] | hotline sla list'
   const { values, positionals } = options(args, {
     workdays: { type: 'string' },
     kind: { type: 'string' },
@@ -141,7 +154,12 @@ async function sla(deps: Deps, args: string[], io: CliIo, actor: AdminActor): Pr
   if (!/^\d+$/.test(workdays.trim())) throw invalidField('workdays', 'must be a whole number')
   const { id, created } = await setSlaRule(
     deps,
-    { workdays, kind: values.kind ?? null, urgency: values.urgency ?? null, channel: values.channel ?? null },
+    {
+      workdays,
+      kind: values.kind ?? null,
+      urgency: values.urgency ?? null,
+      channel: values.channel ?? null,
+    },
     actor,
   )
   io.out(`sla rule ${id} ${created ? 'added' : 'changed'}: ${workdays} working days`)
@@ -153,7 +171,10 @@ function readTextFile(file: string): string {
     return readFileSync(file, 'utf8')
   } catch (err) {
     const code = err instanceof Error && 'code' in err ? String(err.code) : ''
-    throw invalidField('FILE', code === 'ENOENT' ? `${file} does not exist` : `cannot read ${file} (${code || 'error'})`)
+    throw invalidField(
+      'FILE',
+      code === 'ENOENT' ? `${file} does not exist` : `cannot read ${file} (${code || 'error'})`,
+    )
   }
 }
 
@@ -185,25 +206,34 @@ async function calendar(deps: Deps, args: string[], io: CliIo, actor: AdminActor
     year = Number(values.year)
   }
   const schedule = parseSchedule(readTextFile(file), year)
-  const result = await loadCalendarYear(deps, schedule.year, schedule.days, actor, { source: `cli:${file}` })
+  const result = await loadCalendarYear(deps, schedule.year, schedule.days, actor, {
+    source: `cli:${file}`,
+  })
   const off = schedule.days.filter((d) => !d.workday).length
   io.out(
     `loaded ${result.year}: ${off} days off, ${result.days - off} make-up working days; ` +
       `${result.recomputed.length} provisional deadlines recomputed`,
   )
-  for (const r of result.recomputed) io.out(`  ${r.caseNumber}: ${r.before} → ${r.after}${r.provisional ? ' (still provisional)' : ''}`)
+  for (const r of result.recomputed)
+    io.out(
+      `  ${r.caseNumber}: ${r.before} → ${r.after}${r.provisional ? ' (still provisional)' : ''}`,
+    )
   return 0
 }
 
 async function template(deps: Deps, args: string[], io: CliIo, actor: AdminActor): Promise<number> {
   const usage = 'hotline template add --category CATEGORY --title T < body.txt'
-  const { values, positionals } = options(args, { category: { type: 'string' }, title: { type: 'string' } })
+  const { values, positionals } = options(args, {
+    category: { type: 'string' },
+    title: { type: 'string' },
+  })
   if (positionals[0] !== 'add') throw new UsageError(`usage: ${usage}`)
   noExtra(positionals, usage)
   const category = await categoryId(deps, 'category', required(values, 'category'))
   const title = required(values, 'title')
   const body = (await io.readStdin()).trim()
-  if (body === '') throw invalidField('body', 'is required: pipe the template text on standard input')
+  if (body === '')
+    throw invalidField('body', 'is required: pipe the template text on standard input')
   const id = await createReplyTemplate(deps, { categoryId: category, title, body }, actor)
   io.out(`template ${id} added`)
   return 0
@@ -211,7 +241,8 @@ async function template(deps: Deps, args: string[], io: CliIo, actor: AdminActor
 
 function failure(err: unknown, io: CliIo): number {
   if (err instanceof HotlineError && err.code === 'validation_failed' && err.fields) {
-    for (const [field, reason] of Object.entries(err.fields)) io.err(`hotline: ${OPTION_OF[field] ?? field}: ${reason}`)
+    for (const [field, reason] of Object.entries(err.fields))
+      io.err(`hotline: ${OPTION_OF[field] ?? field}: ${reason}`)
     return 1
   }
   if (err instanceof HotlineError || err instanceof UsageError) {
@@ -234,7 +265,10 @@ function failure(err: unknown, io: CliIo): number {
  */
 export async function runAdminCommand(deps: Deps, argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv
-  const actor: AdminActor = { id: null, name: `命令行 ${io.env.USER ?? io.env.USERNAME ?? ''}`.trim() }
+  const actor: AdminActor = {
+    id: null,
+    name: `命令行 ${io.env.USER ?? io.env.USERNAME ?? ''}`.trim(),
+  }
   try {
     switch (command) {
       case 'unit':

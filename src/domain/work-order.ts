@@ -353,6 +353,7 @@ export function applyAction(
       const days = order.pendingExtensionWorkdays ?? 0
       setDeadline(next, next.dueBaseDay, next.dueWorkdays + days, ctx)
       next.extensionCount = order.extensionCount + 1
+      next.urgeLevel = null
       data.workdays = days
       data.basis = order.pendingExtensionBasis
       data.dueAt = next.dueAt
@@ -381,6 +382,7 @@ export function applyAction(
     case 'reopen':
       next.status = order.unitId === null ? 'received' : 'dispatched'
       next.reopenCount = order.reopenCount + 1
+      next.urgeLevel = null
       next.closedAt = null
       next.closedOnTime = null
       next.handlingWorkdays = null

@@ -1,5 +1,10 @@
 import { Hono, type Context } from 'hono'
-import { listCategories, listUnits, type Category, type Unit } from '../../db/repositories/reference-data'
+import {
+  listCategories,
+  listUnits,
+  type Category,
+  type Unit,
+} from '../../db/repositories/reference-data'
 import { AuditPage } from '../../views/admin/audit-page'
 import { CalendarPage } from '../../views/admin/calendar-page'
 import { CategoriesPage, CategoryPage } from '../../views/admin/categories-page'
@@ -77,7 +82,8 @@ function doneNotice(c: Context): Notice | null {
 async function formOf(c: Context): Promise<Record<string, string>> {
   const body = await c.req.parseBody()
   const values: Record<string, string> = {}
-  for (const [k, v] of Object.entries(body)) if (k !== '_csrf' && typeof v === 'string') values[k] = v
+  for (const [k, v] of Object.entries(body))
+    if (k !== '_csrf' && typeof v === 'string') values[k] = v
   return values
 }
 
@@ -100,7 +106,13 @@ function userValues(u: StaffAccount): Record<string, string> {
   return { displayName: u.displayName, role: u.role, unitId: str(u.unitId) }
 }
 function unitValues(u: Unit): Record<string, string> {
-  return { code: u.code, name: u.name, parentId: str(u.parentId), level: u.level, active: flag(u.active) }
+  return {
+    code: u.code,
+    name: u.name,
+    parentId: str(u.parentId),
+    level: u.level,
+    active: flag(u.active),
+  }
 }
 function categoryValues(x: Category): Record<string, string> {
   return {
@@ -115,7 +127,10 @@ function templateValues(t: ReplyTemplate): Record<string, string> {
   return { categoryId: str(t.categoryId), title: t.title, body: t.body, active: flag(t.active) }
 }
 
-async function countOf(c: Context, table: 'users' | 'units' | 'categories' | 'sla_rules' | 'reply_templates' | 'calendar_days') {
+async function countOf(
+  c: Context,
+  table: 'users' | 'units' | 'categories' | 'sla_rules' | 'reply_templates' | 'calendar_days',
+) {
   const row = await c.var.deps.db
     .selectFrom(table)
     .select((eb) => eb.fn.countAll<string | number>().as('n'))
@@ -163,7 +178,11 @@ export function adminRoutes() {
 
   // Users ---------------------------------------------------------------------------------------
 
-  const usersPage = async (c: Context, form: FormState, extra: { notice?: Notice | null; created?: OneTimePassword } = {}) => {
+  const usersPage = async (
+    c: Context,
+    form: FormState,
+    extra: { notice?: Notice | null; created?: OneTimePassword } = {},
+  ) => {
     const { deps, staff } = c.var
     const [users, units] = await Promise.all([listUsers(deps), listUnits(deps.db)])
     return (
@@ -226,7 +245,10 @@ export function adminRoutes() {
       return c.html(await userPage(c, id, { values, errors }), 422)
     }
   })
-  for (const [path, active] of [['disable', false], ['enable', true]] as const) {
+  for (const [path, active] of [
+    ['disable', false],
+    ['enable', true],
+  ] as const) {
     app.post(`/staff/admin/users/:id/${path}`, async (c) => {
       const id = idParam(c)
       try {
@@ -249,14 +271,27 @@ export function adminRoutes() {
   // Units ---------------------------------------------------------------------------------------
 
   const unitsPage = async (c: Context, form: FormState) => (
-    <UnitsPage session={c.var.staff} units={await listUnits(c.var.deps.db)} form={form} notice={doneNotice(c)} />
+    <UnitsPage
+      session={c.var.staff}
+      units={await listUnits(c.var.deps.db)}
+      form={form}
+      notice={doneNotice(c)}
+    />
   )
   const unitPage = async (c: Context, id: number, form: FormState | null) => {
     const units = await listUnits(c.var.deps.db)
     const unit = units.find((u) => u.id === id)
     if (!unit) throw new HotlineError('not_found', '没有这个单位')
     const state = form ?? { values: unitValues(unit), errors: {} }
-    return <UnitPage session={c.var.staff} unit={unit} units={units} form={state} notice={doneNotice(c)} />
+    return (
+      <UnitPage
+        session={c.var.staff}
+        unit={unit}
+        units={units}
+        form={state}
+        notice={doneNotice(c)}
+      />
+    )
   }
   app.get('/staff/admin/units', async (c) => c.html(await unitsPage(c, EMPTY_FORM)))
   app.post('/staff/admin/units', async (c) => {
@@ -287,11 +322,25 @@ export function adminRoutes() {
   // Categories ----------------------------------------------------------------------------------
 
   const categoriesPage = async (c: Context, form: FormState) => {
-    const [categories, units] = await Promise.all([listCategories(c.var.deps.db), listUnits(c.var.deps.db)])
-    return <CategoriesPage session={c.var.staff} categories={categories} units={units} form={form} notice={doneNotice(c)} />
+    const [categories, units] = await Promise.all([
+      listCategories(c.var.deps.db),
+      listUnits(c.var.deps.db),
+    ])
+    return (
+      <CategoriesPage
+        session={c.var.staff}
+        categories={categories}
+        units={units}
+        form={form}
+        notice={doneNotice(c)}
+      />
+    )
   }
   const categoryPage = async (c: Context, id: number, form: FormState | null) => {
-    const [categories, units] = await Promise.all([listCategories(c.var.deps.db), listUnits(c.var.deps.db)])
+    const [categories, units] = await Promise.all([
+      listCategories(c.var.deps.db),
+      listUnits(c.var.deps.db),
+    ])
     const category = categories.find((x) => x.id === id)
     if (!category) throw new HotlineError('not_found', '没有这个分类')
     const state = form ?? { values: categoryValues(category), errors: {} }
@@ -318,7 +367,9 @@ export function adminRoutes() {
       return c.html(await categoriesPage(c, { values, errors }), 422)
     }
   })
-  app.get('/staff/admin/categories/:id', async (c) => c.html(await categoryPage(c, idParam(c), null)))
+  app.get('/staff/admin/categories/:id', async (c) =>
+    c.html(await categoryPage(c, idParam(c), null)),
+  )
   app.post('/staff/admin/categories/:id', async (c) => {
     const id = idParam(c)
     const values = await formOf(c)
@@ -335,7 +386,12 @@ export function adminRoutes() {
   // SLA rules -----------------------------------------------------------------------------------
 
   const slaPage = async (c: Context, form: FormState) => (
-    <SlaPage session={c.var.staff} rules={await listSlaRulesWithIds(c.var.deps)} form={form} notice={doneNotice(c)} />
+    <SlaPage
+      session={c.var.staff}
+      rules={await listSlaRulesWithIds(c.var.deps)}
+      form={form}
+      notice={doneNotice(c)}
+    />
   )
   app.get('/staff/admin/sla', async (c) => c.html(await slaPage(c, EMPTY_FORM)))
   app.post('/staff/admin/sla', async (c) => {
@@ -359,7 +415,8 @@ export function adminRoutes() {
   const calendarPage = async (c: Context, forms: { day?: FormState; load?: FormState } = {}) => {
     const { deps, staff } = c.var
     const [status, days] = await Promise.all([calendarStatus(deps), listCalendarDays(deps)])
-    const defaultYear = status.years.find((y) => y.source === null)?.year ?? status.years.at(-1)?.year
+    const defaultYear =
+      status.years.find((y) => y.source === null)?.year ?? status.years.at(-1)?.year
     return (
       <CalendarPage
         session={staff}
@@ -395,7 +452,10 @@ export function adminRoutes() {
       const result = await loadCalendarYear(c.var.deps, year, schedule.days, actorOf(c), {
         source: `admin:${c.var.staff.user.username}`,
       })
-      return c.redirect(`/staff/admin/calendar?done=loaded&year=${year}&moved=${result.recomputed.length}#main`, 303)
+      return c.redirect(
+        `/staff/admin/calendar?done=loaded&year=${year}&moved=${result.recomputed.length}#main`,
+        303,
+      )
     } catch (err) {
       const errors = refusal(err)
       if (!errors) throw err
@@ -414,17 +474,37 @@ export function adminRoutes() {
   // Reply templates -----------------------------------------------------------------------------
 
   const templatesPage = async (c: Context, form: FormState) => {
-    const [templates, categories] = await Promise.all([listReplyTemplates(c.var.deps), listCategories(c.var.deps.db)])
+    const [templates, categories] = await Promise.all([
+      listReplyTemplates(c.var.deps),
+      listCategories(c.var.deps.db),
+    ])
     return (
-      <TemplatesPage session={c.var.staff} templates={templates} categories={categories} form={form} notice={doneNotice(c)} />
+      <TemplatesPage
+        session={c.var.staff}
+        templates={templates}
+        categories={categories}
+        form={form}
+        notice={doneNotice(c)}
+      />
     )
   }
   const templatePage = async (c: Context, id: number, form: FormState | null) => {
-    const [templates, categories] = await Promise.all([listReplyTemplates(c.var.deps), listCategories(c.var.deps.db)])
+    const [templates, categories] = await Promise.all([
+      listReplyTemplates(c.var.deps),
+      listCategories(c.var.deps.db),
+    ])
     const template = templates.find((t) => t.id === id)
     if (!template) throw new HotlineError('not_found', '没有这个模板')
     const state = form ?? { values: templateValues(template), errors: {} }
-    return <TemplatePage session={c.var.staff} template={template} categories={categories} form={state} notice={doneNotice(c)} />
+    return (
+      <TemplatePage
+        session={c.var.staff}
+        template={template}
+        categories={categories}
+        form={state}
+        notice={doneNotice(c)}
+      />
+    )
   }
   app.get('/staff/admin/templates', async (c) => c.html(await templatesPage(c, EMPTY_FORM)))
   app.post('/staff/admin/templates', async (c) => {
@@ -438,12 +518,19 @@ export function adminRoutes() {
       return c.html(await templatesPage(c, { values, errors }), 422)
     }
   })
-  app.get('/staff/admin/templates/:id', async (c) => c.html(await templatePage(c, idParam(c), null)))
+  app.get('/staff/admin/templates/:id', async (c) =>
+    c.html(await templatePage(c, idParam(c), null)),
+  )
   app.post('/staff/admin/templates/:id', async (c) => {
     const id = idParam(c)
     const values = await formOf(c)
     try {
-      await updateReplyTemplate(c.var.deps, id, { ...values, active: values.active ?? '' }, actorOf(c))
+      await updateReplyTemplate(
+        c.var.deps,
+        id,
+        { ...values, active: values.active ?? '' },
+        actorOf(c),
+      )
       return c.redirect(`/staff/admin/templates/${id}?done=saved#main`, 303)
     } catch (err) {
       const errors = refusal(err)
@@ -455,7 +542,10 @@ export function adminRoutes() {
   // Audit log -----------------------------------------------------------------------------------
 
   app.get('/staff/admin/audit', async (c) => {
-    const page = Math.max(1, Math.min(100_000, Number.parseInt(c.req.query('page') ?? '1', 10) || 1))
+    const page = Math.max(
+      1,
+      Math.min(100_000, Number.parseInt(c.req.query('page') ?? '1', 10) || 1),
+    )
     const wanted = c.req.query('entity') ?? ''
     const entity = (AUDIT_ENTITIES as readonly string[]).includes(wanted) ? wanted : null
     const [{ rows, total }, units, categories] = await Promise.all([

@@ -3,11 +3,15 @@ import { GROUPINGS, type Grouping } from '../../db/repositories/rollups'
 import { listUnits } from '../../db/repositories/reference-data'
 import { ReportsPage } from '../../views/staff/reports-page'
 import { invalidField } from '../domain/errors'
+import { figuresOf, zeroCounts } from '../domain/figures'
+import { leagueTable } from '../domain/league'
 import { addDays, isLocalDate, localDateOf } from '../domain/zoned-time'
 import { requireStaff } from '../http/staff-auth'
 import { nowOf } from '../services/deps'
 import { summarize, type SummaryQuery } from '../services/reports'
 import { summaryCsv } from '../services/summary-formats'
+
+const HANDLING_LEVELS = new Set(['street', 'town', 'department'])
 
 /** Who may read reports: everyone but caseworkers (whose figures are their unit's, on the list). */
 export const REPORT_ROLES = ['dispatcher', 'supervisor', 'reporter', 'admin'] as const
@@ -65,11 +69,27 @@ export function reportRoutes() {
     const { deps } = c.var
     const query = reportQuery(c)
     const summary = await summarize(deps, query)
-    const [previous, lastYear, units] = await Promise.all([
+    const [previous, lastYear, units, byUnit] = await Promise.all([
       summarize(deps, { ...query, ...previousPeriod(query.from, query.to), by: null }),
       summarize(deps, { ...query, ...lastYearPeriod(query.from, query.to), by: null }),
       listUnits(deps.db),
+      query.by === 'unit' ? Promise.resolve(summary) : summarize(deps, { ...query, by: 'unit' }),
     ])
+    const league = leagueTable(
+      units
+        .filter((u) => HANDLING_LEVELS.has(u.level))
+        .map((u) => ({
+          unit: { id: u.id, code: u.code, name: u.name },
+          figures: byUnit.groups.find((g) => g.key === u.code) ?? figuresOf(zeroCounts()),
+        }))
+        .filter((e) => e.figures.received > 0),
+    )
+    const caseLink = (figure: string, group: Record<string, string> = {}) => {
+      const p = new URLSearchParams({ from: query.from, to: query.to, figure })
+      if (query.scope) p.set('scope', query.scope)
+      for (const [k, v] of Object.entries(group)) p.set(k, v)
+      return `/staff/cases?${p}`
+    }
     const params = new URLSearchParams(
       Object.entries({ from: query.from, to: query.to, by: query.by ?? '', scope: query.scope ?? '' }).filter(
         ([, v]) => v !== '',
@@ -83,6 +103,8 @@ export function reportRoutes() {
         lastYear={lastYear}
         scopes={units.filter((u) => u.level === 'city' || u.level === 'district').map((u) => ({ code: u.code, name: u.name }))}
         query={query}
+        league={league}
+        caseLink={caseLink}
         csvUrl={`/staff/reports/summary.csv?${params}`}
       />,
     )

@@ -1,7 +1,11 @@
 import type { Kysely, Transaction } from 'kysely'
 import { z } from 'zod'
 import type { Database } from '../../db/database'
-import { listCategories, listUnits, loadCalendarOverrides } from '../../db/repositories/reference-data'
+import {
+  listCategories,
+  listUnits,
+  loadCalendarOverrides,
+} from '../../db/repositories/reference-data'
 import { CHANNELS, KINDS, STAFF_ROLES, URGENCIES, type StaffRole } from '../domain/codes'
 import { HotlineError, invalidField } from '../domain/errors'
 import { OPEN_STATUSES } from '../domain/status'
@@ -62,8 +66,10 @@ export const AUDIT_ENTITY_LABELS: Record<AuditEntity, string> = {
 // ---------------------------------------------------------------------------------------------
 // Input schemas: forms send strings (blank = none), the CLI and tests send typed values.
 
-const blank = (v: unknown) => (v === undefined || (typeof v === 'string' && v.trim() === '') ? null : v)
-const text = (max: number) => z.string({ error: '必填' }).trim().min(1, '必填').max(max, `最多 ${max} 个字`)
+const blank = (v: unknown) =>
+  v === undefined || (typeof v === 'string' && v.trim() === '') ? null : v
+const text = (max: number) =>
+  z.string({ error: '必填' }).trim().min(1, '必填').max(max, `最多 ${max} 个字`)
 const optionalText = (max: number) =>
   z.preprocess(blank, z.string().trim().max(max, `最多 ${max} 个字`).nullable())
 const code = z
@@ -75,7 +81,15 @@ const optionalId = z.preprocess(
   blank,
   z.coerce.number({ error: '请选择' }).int('请选择').positive('请选择').nullable(),
 )
-const flag = z.preprocess((v) => v === true || v === 1 || v === '1' || v === 'on' || v === 'true', z.boolean())
+const flag = z.preprocess(
+  (v) => v === true || v === 1 || v === '1' || v === 'on' || v === 'true',
+  z.boolean(),
+)
+/** The message of a refused choice: “请选择…” when nothing was chosen, else the allowed codes. */
+const choose = (what: string, values: readonly string[]) => (issue: { input?: unknown }) =>
+  issue.input === undefined || issue.input === ''
+    ? `请选择${what}`
+    : `须为 ${values.join('、')} 之一`
 const nullableEnum = <T extends readonly [string, ...string[]]>(values: T) =>
   z.preprocess(blank, z.enum(values, { error: `须为 ${values.join('、')} 之一` }).nullable())
 
@@ -85,7 +99,7 @@ const userSchema = z.object({
     .trim()
     .regex(/^[A-Za-z0-9_.-]{2,40}$/, '须为 2–40 个字母、数字、点、横线或下划线'),
   displayName: optionalText(50),
-  role: z.enum(STAFF_ROLES, { error: '请选择角色' }),
+  role: z.enum(STAFF_ROLES, { error: choose('角色', STAFF_ROLES) }),
   unitId: optionalId,
 })
 const userChangeSchema = userSchema.omit({ username: true })
@@ -94,7 +108,7 @@ const unitSchema = z.object({
   code,
   name: text(100),
   parentId: optionalId,
-  level: z.enum(UNIT_LEVELS, { error: `须为 ${UNIT_LEVELS.join('、')} 之一` }),
+  level: z.enum(UNIT_LEVELS, { error: choose('层级', UNIT_LEVELS) }),
   active: flag.default(true),
 })
 
@@ -124,7 +138,12 @@ const localDate = z
 const calendarDaySchema = z.object({
   day: localDate,
   workday: z.preprocess(
-    (v) => (v === '1' || v === 'true' || v === '班' ? true : v === '0' || v === 'false' || v === '休' ? false : v),
+    (v) =>
+      v === '1' || v === 'true' || v === '班'
+        ? true
+        : v === '0' || v === 'false' || v === '休'
+          ? false
+          : v,
     z.boolean({ error: '请选择上班或休息' }),
   ),
   note: optionalText(100),
@@ -291,7 +310,13 @@ function oneTimePassword(deps: Deps): string {
   return [0, 4, 8, 12].map((i) => chars.slice(i, i + 4).join('')).join('-')
 }
 
-function userSnapshot(u: { username: string; display_name: string; role: string; unit_id: number | null; active: number }) {
+function userSnapshot(u: {
+  username: string
+  display_name: string
+  role: string
+  unit_id: number | null
+  active: number
+}) {
   return {
     username: u.username,
     displayName: u.display_name,
@@ -302,9 +327,14 @@ function userSnapshot(u: { username: string; display_name: string; role: string;
 }
 
 async function checkUserUnit(db: Db, role: StaffRole, unitId: number | null): Promise<void> {
-  if (role === 'caseworker' && unitId === null) throw invalidField('unitId', '承办单位账号必须选择所属单位')
+  if (role === 'caseworker' && unitId === null)
+    throw invalidField('unitId', '承办单位账号必须选择所属单位')
   if (unitId !== null) {
-    const unit = await db.selectFrom('units').select('id').where('id', '=', unitId).executeTakeFirst()
+    const unit = await db
+      .selectFrom('units')
+      .select('id')
+      .where('id', '=', unitId)
+      .executeTakeFirst()
     if (!unit) throw invalidField('unitId', '没有这个单位')
   }
 }
@@ -341,7 +371,11 @@ export async function createUser(
   const passwordHash = await hashPassword(password)
   const id = await inTransaction(deps.db, async (trx) => {
     await checkUserUnit(trx, v.role, v.unitId)
-    const taken = await trx.selectFrom('users').select('id').where('username', '=', v.username).executeTakeFirst()
+    const taken = await trx
+      .selectFrom('users')
+      .select('id')
+      .where('username', '=', v.username)
+      .executeTakeFirst()
     if (taken) throw invalidField('username', `用户名 ${v.username} 已被使用`)
     const row = {
       username: v.username,
@@ -351,7 +385,11 @@ export async function createUser(
       unit_id: v.unitId,
       created_at: nowOf(deps),
     }
-    const { id } = await trx.insertInto('users').values(row).returning('id').executeTakeFirstOrThrow()
+    const { id } = await trx
+      .insertInto('users')
+      .values(row)
+      .returning('id')
+      .executeTakeFirstOrThrow()
     await audit(trx, deps, actor, 'user', id, {
       action: 'create',
       before: null,
@@ -384,7 +422,11 @@ export async function updateUser(
         throw invalidField('role', '这是最后一个启用的管理员，不能改为其他角色')
       }
     }
-    const change = { display_name: v.displayName ?? before.display_name, role: v.role, unit_id: v.unitId }
+    const change = {
+      display_name: v.displayName ?? before.display_name,
+      role: v.role,
+      unit_id: v.unitId,
+    }
     await trx.updateTable('users').set(change).where('id', '=', id).execute()
     await audit(trx, deps, actor, 'user', id, {
       action: 'update',
@@ -412,7 +454,11 @@ export async function setUserActive(
     if (!active && before.role === 'admin' && (await otherActiveAdmins(trx, id)) === 0) {
       throw invalidField('active', '这是最后一个启用的管理员，不能停用')
     }
-    await trx.updateTable('users').set({ active: active ? 1 : 0 }).where('id', '=', id).execute()
+    await trx
+      .updateTable('users')
+      .set({ active: active ? 1 : 0 })
+      .where('id', '=', id)
+      .execute()
     let endedSessions = 0
     if (!active) {
       const ended = await trx.deleteFrom('sessions').where('user_id', '=', id).executeTakeFirst()
@@ -461,14 +507,34 @@ export async function resetUserPassword(
 // ---------------------------------------------------------------------------------------------
 // Units and categories
 
-function unitSnapshot(u: { code: string; name: string; parent_id: number | null; level: string; active: number }) {
-  return { code: u.code, name: u.name, parentId: u.parent_id, level: u.level, active: u.active !== 0 }
+function unitSnapshot(u: {
+  code: string
+  name: string
+  parent_id: number | null
+  level: string
+  active: number
+}) {
+  return {
+    code: u.code,
+    name: u.name,
+    parentId: u.parent_id,
+    level: u.level,
+    active: u.active !== 0,
+  }
 }
 
 /** Whether `candidate` is `id` or lies below it in a parent-linked tree. */
-function isSelfOrBelow(rows: { id: number; parentId: number | null }[], id: number, candidate: number): boolean {
+function isSelfOrBelow(
+  rows: { id: number; parentId: number | null }[],
+  id: number,
+  candidate: number,
+): boolean {
   const parents = new Map(rows.map((r) => [r.id, r.parentId]))
-  for (let at: number | null | undefined = candidate, hops = 0; at != null && hops <= rows.length; hops++) {
+  for (
+    let at: number | null | undefined = candidate, hops = 0;
+    at != null && hops <= rows.length;
+    hops++
+  ) {
     if (at === id) return true
     at = parents.get(at)
   }
@@ -477,7 +543,8 @@ function isSelfOrBelow(rows: { id: number; parentId: number | null }[], id: numb
 
 async function checkUnit(db: Db, id: number | null, v: z.output<typeof unitSchema>): Promise<void> {
   const units = await listUnits(db)
-  if (units.some((u) => u.code === v.code && u.id !== id)) throw invalidField('code', `代码 ${v.code} 已被使用`)
+  if (units.some((u) => u.code === v.code && u.id !== id))
+    throw invalidField('code', `代码 ${v.code} 已被使用`)
   if (v.parentId !== null) {
     if (!units.some((u) => u.id === v.parentId)) throw invalidField('parentId', '没有这个上级单位')
     if (id !== null && isSelfOrBelow(units, id, v.parentId)) {
@@ -491,17 +558,31 @@ async function checkUnit(db: Db, id: number | null, v: z.output<typeof unitSchem
  *
  * @example const id = await createUnit(deps, { code: 'XJ-LJ', name: '乐化镇', parentId: 2, level: 'town' }, admin)
  */
-export async function createUnit(deps: Deps, input: UnitInput | Record<string, unknown>, actor: AdminActor): Promise<number> {
+export async function createUnit(
+  deps: Deps,
+  input: UnitInput | Record<string, unknown>,
+  actor: AdminActor,
+): Promise<number> {
   const v = parseInput(unitSchema, input)
   return inTransaction(deps.db, async (trx) => {
     await checkUnit(trx, null, v)
-    const row = { code: v.code, name: v.name, parent_id: v.parentId, level: v.level, active: v.active ? 1 : 0 }
+    const row = {
+      code: v.code,
+      name: v.name,
+      parent_id: v.parentId,
+      level: v.level,
+      active: v.active ? 1 : 0,
+    }
     const { id } = await trx
       .insertInto('units')
       .values({ ...row, created_at: nowOf(deps) })
       .returning('id')
       .executeTakeFirstOrThrow()
-    await audit(trx, deps, actor, 'unit', id, { action: 'create', before: null, after: unitSnapshot(row) })
+    await audit(trx, deps, actor, 'unit', id, {
+      action: 'create',
+      before: null,
+      after: unitSnapshot(row),
+    })
     return id
   })
 }
@@ -511,13 +592,24 @@ export async function createUnit(deps: Deps, input: UnitInput | Record<string, u
  *
  * @example await updateUnit(deps, 5, { code: 'XJ-CB', name: '长堎街道', parentId: 2, level: 'street', active: false }, admin)
  */
-export async function updateUnit(deps: Deps, id: number, input: UnitInput | Record<string, unknown>, actor: AdminActor): Promise<void> {
+export async function updateUnit(
+  deps: Deps,
+  id: number,
+  input: UnitInput | Record<string, unknown>,
+  actor: AdminActor,
+): Promise<void> {
   const v = parseInput(unitSchema, input)
   await inTransaction(deps.db, async (trx) => {
     const before = await trx.selectFrom('units').selectAll().where('id', '=', id).executeTakeFirst()
     if (!before) throw new HotlineError('not_found', `没有编号为 ${id} 的单位`)
     await checkUnit(trx, id, v)
-    const row = { code: v.code, name: v.name, parent_id: v.parentId, level: v.level, active: v.active ? 1 : 0 }
+    const row = {
+      code: v.code,
+      name: v.name,
+      parent_id: v.parentId,
+      level: v.level,
+      active: v.active ? 1 : 0,
+    }
     await trx.updateTable('units').set(row).where('id', '=', id).execute()
     await audit(trx, deps, actor, 'unit', id, {
       action: 'update',
@@ -543,7 +635,11 @@ function categorySnapshot(c: {
   }
 }
 
-async function checkCategory(db: Db, id: number | null, v: z.output<typeof categorySchema>): Promise<void> {
+async function checkCategory(
+  db: Db,
+  id: number | null,
+  v: z.output<typeof categorySchema>,
+): Promise<void> {
   const categories = await listCategories(db)
   if (categories.some((c) => c.code === v.code && c.id !== id)) {
     throw invalidField('code', `代码 ${v.code} 已被使用`)
@@ -558,7 +654,11 @@ async function checkCategory(db: Db, id: number | null, v: z.output<typeof categ
     }
   }
   if (v.defaultUnitId !== null) {
-    const unit = await db.selectFrom('units').select('id').where('id', '=', v.defaultUnitId).executeTakeFirst()
+    const unit = await db
+      .selectFrom('units')
+      .select('id')
+      .where('id', '=', v.defaultUnitId)
+      .executeTakeFirst()
     if (!unit) throw invalidField('defaultUnitId', '没有这个单位')
   }
 }
@@ -568,7 +668,11 @@ async function checkCategory(db: Db, id: number | null, v: z.output<typeof categ
  *
  * @example const id = await createCategory(deps, { code: 'noise.night', name: '夜间施工', parentId: 3, defaultUnitId: 5 }, admin)
  */
-export async function createCategory(deps: Deps, input: CategoryInput | Record<string, unknown>, actor: AdminActor): Promise<number> {
+export async function createCategory(
+  deps: Deps,
+  input: CategoryInput | Record<string, unknown>,
+  actor: AdminActor,
+): Promise<number> {
   const v = parseInput(categorySchema, input)
   return inTransaction(deps.db, async (trx) => {
     await checkCategory(trx, null, v)
@@ -584,7 +688,11 @@ export async function createCategory(deps: Deps, input: CategoryInput | Record<s
       .values({ ...row, created_at: nowOf(deps) })
       .returning('id')
       .executeTakeFirstOrThrow()
-    await audit(trx, deps, actor, 'category', id, { action: 'create', before: null, after: categorySnapshot(row) })
+    await audit(trx, deps, actor, 'category', id, {
+      action: 'create',
+      before: null,
+      after: categorySnapshot(row),
+    })
     return id
   })
 }
@@ -602,7 +710,11 @@ export async function updateCategory(
 ): Promise<void> {
   const v = parseInput(categorySchema, input)
   await inTransaction(deps.db, async (trx) => {
-    const before = await trx.selectFrom('categories').selectAll().where('id', '=', id).executeTakeFirst()
+    const before = await trx
+      .selectFrom('categories')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
     if (!before) throw new HotlineError('not_found', `没有编号为 ${id} 的分类`)
     await checkCategory(trx, id, v)
     const row = {
@@ -661,13 +773,24 @@ export async function setSlaRule(
   const v = parseInput(slaSchema, input)
   const result = await inTransaction(deps.db, async (trx) => {
     const rules = await trx.selectFrom('sla_rules').selectAll().orderBy('id').execute()
-    const same = rules.find((r) => r.kind === v.kind && r.urgency === v.urgency && r.channel === v.channel)
+    const same = rules.find(
+      (r) => r.kind === v.kind && r.urgency === v.urgency && r.channel === v.channel,
+    )
     const after = { kind: v.kind, urgency: v.urgency, channel: v.channel, workdays: v.workdays }
     if (same) {
-      await trx.updateTable('sla_rules').set({ workdays: v.workdays }).where('id', '=', same.id).execute()
+      await trx
+        .updateTable('sla_rules')
+        .set({ workdays: v.workdays })
+        .where('id', '=', same.id)
+        .execute()
       await audit(trx, deps, actor, 'sla_rule', same.id, {
         action: 'update',
-        before: { kind: same.kind, urgency: same.urgency, channel: same.channel, workdays: same.workdays },
+        before: {
+          kind: same.kind,
+          urgency: same.urgency,
+          channel: same.channel,
+          workdays: same.workdays,
+        },
         after,
       })
       return { id: same.id, created: false }
@@ -691,12 +814,21 @@ export async function setSlaRule(
  */
 export async function deleteSlaRule(deps: Deps, id: number, actor: AdminActor): Promise<void> {
   await inTransaction(deps.db, async (trx) => {
-    const before = await trx.selectFrom('sla_rules').selectAll().where('id', '=', id).executeTakeFirst()
+    const before = await trx
+      .selectFrom('sla_rules')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
     if (!before) throw new HotlineError('not_found', `没有编号为 ${id} 的时限规则`)
     await trx.deleteFrom('sla_rules').where('id', '=', id).execute()
     await audit(trx, deps, actor, 'sla_rule', id, {
       action: 'delete',
-      before: { kind: before.kind, urgency: before.urgency, channel: before.channel, workdays: before.workdays },
+      before: {
+        kind: before.kind,
+        urgency: before.urgency,
+        channel: before.channel,
+        workdays: before.workdays,
+      },
       after: null,
     })
   })
@@ -728,7 +860,11 @@ export interface CalendarYearStatus {
  * @example const days = await listCalendarDays(deps)
  */
 export async function listCalendarDays(deps: Deps): Promise<CalendarDay[]> {
-  const rows = await deps.db.selectFrom('calendar_days').select(['day', 'workday', 'note']).orderBy('day').execute()
+  const rows = await deps.db
+    .selectFrom('calendar_days')
+    .select(['day', 'workday', 'note'])
+    .orderBy('day')
+    .execute()
   return rows.map((r) => ({ day: r.day, workday: r.workday !== 0, note: r.note }))
 }
 
@@ -773,11 +909,18 @@ export async function calendarStatus(
  *
  * @example await setCalendarDay(deps, { day: '2026-07-15', workday: false, note: '台风停工' }, admin)
  */
-export async function setCalendarDay(deps: Deps, input: CalendarDayInput | Record<string, unknown>,
-  actor: AdminActor): Promise<void> {
+export async function setCalendarDay(
+  deps: Deps,
+  input: CalendarDayInput | Record<string, unknown>,
+  actor: AdminActor,
+): Promise<void> {
   const v = parseInput(calendarDaySchema, input)
   await inTransaction(deps.db, async (trx) => {
-    const before = await trx.selectFrom('calendar_days').selectAll().where('day', '=', v.day).executeTakeFirst()
+    const before = await trx
+      .selectFrom('calendar_days')
+      .selectAll()
+      .where('day', '=', v.day)
+      .executeTakeFirst()
     const after = { day: v.day, workday: v.workday, note: v.note }
     if (before) {
       await trx
@@ -807,7 +950,11 @@ export async function setCalendarDay(deps: Deps, input: CalendarDayInput | Recor
  */
 export async function deleteCalendarDay(deps: Deps, day: string, actor: AdminActor): Promise<void> {
   await inTransaction(deps.db, async (trx) => {
-    const before = await trx.selectFrom('calendar_days').selectAll().where('day', '=', day).executeTakeFirst()
+    const before = await trx
+      .selectFrom('calendar_days')
+      .selectAll()
+      .where('day', '=', day)
+      .executeTakeFirst()
     if (!before) throw new HotlineError('not_found', `${day} 没有调整`)
     await trx.deleteFrom('calendar_days').where('day', '=', day).execute()
     await audit(trx, deps, actor, 'calendar_day', day, {
@@ -868,14 +1015,29 @@ export async function loadCalendarYear(
       .where('day', '<=', to)
       .orderBy('day')
       .execute()
-    const beforeYear = await trx.selectFrom('calendar_years').selectAll().where('year', '=', y).executeTakeFirst()
+    const beforeYear = await trx
+      .selectFrom('calendar_years')
+      .selectAll()
+      .where('year', '=', y)
+      .executeTakeFirst()
     await trx.deleteFrom('calendar_days').where('day', '>=', from).where('day', '<=', to).execute()
     await trx
       .insertInto('calendar_days')
-      .values(parsed.map((d) => ({ day: d.day, workday: d.workday ? 1 : 0, note: d.note, created_at: now })))
+      .values(
+        parsed.map((d) => ({
+          day: d.day,
+          workday: d.workday ? 1 : 0,
+          note: d.note,
+          created_at: now,
+        })),
+      )
       .execute()
     if (beforeYear) {
-      await trx.updateTable('calendar_years').set({ loaded_at: now, source }).where('year', '=', y).execute()
+      await trx
+        .updateTable('calendar_years')
+        .set({ loaded_at: now, source })
+        .where('year', '=', y)
+        .execute()
     } else {
       await trx.insertInto('calendar_years').values({ year: y, loaded_at: now, source }).execute()
     }
@@ -898,7 +1060,11 @@ export async function loadCalendarYear(
 }
 
 /** Recomputes the deadlines of open provisional cases with the calendar as it now stands in `trx`. */
-async function recomputeProvisional(trx: Db, deps: Deps, now: string): Promise<RecomputedDeadline[]> {
+async function recomputeProvisional(
+  trx: Db,
+  deps: Deps,
+  now: string,
+): Promise<RecomputedDeadline[]> {
   const { overrides, years } = await loadCalendarOverrides(trx)
   const calendar = officialCalendar(overrides, years)
   const cases = await trx
@@ -945,7 +1111,10 @@ async function recomputeProvisional(trx: Db, deps: Deps, now: string): Promise<R
  *
  * @example parseSchedule('2027-01-01 休 元旦\n2027-02-07 班') // { year: 2027, days: [ … ] }
  */
-export function parseSchedule(textIn: string, year?: number): { year: number; days: CalendarDay[] } {
+export function parseSchedule(
+  textIn: string,
+  year?: number,
+): { year: number; days: CalendarDay[] } {
   const source = textIn.replace(/^\uFEFF/, '').trim()
   if (source === '') throw invalidField('schedule', '内容为空：每行一天，如 2027-01-01 休 元旦')
   let days: CalendarDay[]
@@ -960,7 +1129,10 @@ export function parseSchedule(textIn: string, year?: number): { year: number; da
   const years = [...new Set(days.map((d) => Number(d.day.slice(0, 4))))]
   const target = year ?? years[0]
   if (days.length === 0 || target === undefined) {
-    throw invalidField('schedule', year === undefined ? '没有找到任何日期' : `没有 ${year} 年的日期`)
+    throw invalidField(
+      'schedule',
+      year === undefined ? '没有找到任何日期' : `没有 ${year} 年的日期`,
+    )
   }
   if (years.length > 1) {
     throw invalidField('year', `内容含 ${years.join('、')} 多个年份，请指明载入哪一年`)
@@ -975,7 +1147,10 @@ function scheduleFromLines(source: string): CalendarDay[] {
     if (line === '') return
     const m = /^(\d{4}-\d{2}-\d{2})[\s\u3000]+(休|班)(?:[\s\u3000]+(.*))?$/.exec(line)
     if (!m || !isLocalDate(m[1]!)) {
-      throw invalidField('schedule', `第 ${i + 1} 行格式不对（应为 YYYY-MM-DD 休 或 YYYY-MM-DD 班，可加备注）：${line.slice(0, 40)}`)
+      throw invalidField(
+        'schedule',
+        `第 ${i + 1} 行格式不对（应为 YYYY-MM-DD 休 或 YYYY-MM-DD 班，可加备注）：${line.slice(0, 40)}`,
+      )
     }
     const note = m[3]?.trim() ?? ''
     days.push({ day: m[1]!, workday: m[2] === '班', note: note === '' ? null : note.slice(0, 100) })
@@ -988,14 +1163,20 @@ function scheduleFromJson(source: string): CalendarDay[] {
   try {
     data = JSON.parse(source)
   } catch (err) {
-    throw invalidField('schedule', `JSON 格式错误：${err instanceof Error ? err.message : String(err)}`)
+    throw invalidField(
+      'schedule',
+      `JSON 格式错误：${err instanceof Error ? err.message : String(err)}`,
+    )
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw invalidField('schedule', 'JSON 须为 {"holidays": […], "workdays": […]}')
   }
   const record = data as Record<string, unknown>
   const days: CalendarDay[] = []
-  for (const [key, workday] of [['holidays', false], ['workdays', true]] as const) {
+  for (const [key, workday] of [
+    ['holidays', false],
+    ['workdays', true],
+  ] as const) {
     const list = record[key]
     if (list === undefined) continue
     const items: [unknown, unknown][] = Array.isArray(list)
@@ -1012,9 +1193,16 @@ function scheduleFromJson(source: string): CalendarDay[] {
     }
     for (const [day, note] of items) {
       if (typeof day !== 'string' || !isLocalDate(day)) {
-        throw invalidField('schedule', `${key} 中有不是 YYYY-MM-DD 的日期：${String(day).slice(0, 20)}`)
+        throw invalidField(
+          'schedule',
+          `${key} 中有不是 YYYY-MM-DD 的日期：${String(day).slice(0, 20)}`,
+        )
       }
-      days.push({ day, workday, note: typeof note === 'string' && note.trim() ? note.trim().slice(0, 100) : null })
+      days.push({
+        day,
+        workday,
+        note: typeof note === 'string' && note.trim() ? note.trim().slice(0, 100) : null,
+      })
     }
   }
   if (record.holidays === undefined && record.workdays === undefined) {
@@ -1060,7 +1248,12 @@ function toTemplate(r: {
  * @example const templates = await listReplyTemplates(deps)
  */
 export async function listReplyTemplates(deps: Deps): Promise<ReplyTemplate[]> {
-  const rows = await deps.db.selectFrom('reply_templates').selectAll().orderBy('category_id').orderBy('title').execute()
+  const rows = await deps.db
+    .selectFrom('reply_templates')
+    .selectAll()
+    .orderBy('category_id')
+    .orderBy('title')
+    .execute()
   return rows.map(toTemplate)
 }
 
@@ -1070,7 +1263,10 @@ export async function listReplyTemplates(deps: Deps): Promise<ReplyTemplate[]> {
  *
  * @example const bodies = (await replyTemplatesFor(deps, order.categoryId)).map((t) => t.body)
  */
-export async function replyTemplatesFor(deps: Deps, categoryId: number | null): Promise<ReplyTemplate[]> {
+export async function replyTemplatesFor(
+  deps: Deps,
+  categoryId: number | null,
+): Promise<ReplyTemplate[]> {
   const ids: number[] = []
   if (categoryId !== null) {
     ids.push(categoryId)
@@ -1085,7 +1281,11 @@ export async function replyTemplatesFor(deps: Deps, categoryId: number | null): 
     .selectFrom('reply_templates')
     .selectAll()
     .where('active', '=', 1)
-    .where((eb) => (ids.length ? eb.or([eb('category_id', 'is', null), eb('category_id', 'in', ids)]) : eb('category_id', 'is', null)))
+    .where((eb) =>
+      ids.length
+        ? eb.or([eb('category_id', 'is', null), eb('category_id', 'in', ids)])
+        : eb('category_id', 'is', null),
+    )
     .orderBy('title')
     .execute()
   return rows.map(toTemplate)
@@ -1093,11 +1293,20 @@ export async function replyTemplatesFor(deps: Deps, categoryId: number | null): 
 
 async function checkTemplateCategory(db: Db, categoryId: number | null): Promise<void> {
   if (categoryId === null) return
-  const found = await db.selectFrom('categories').select('id').where('id', '=', categoryId).executeTakeFirst()
+  const found = await db
+    .selectFrom('categories')
+    .select('id')
+    .where('id', '=', categoryId)
+    .executeTakeFirst()
   if (!found) throw invalidField('categoryId', '没有这个分类')
 }
 
-function templateSnapshot(t: { category_id: number | null; title: string; body: string; active: number }) {
+function templateSnapshot(t: {
+  category_id: number | null
+  title: string
+  body: string
+  active: number
+}) {
   return { categoryId: t.category_id, title: t.title, body: t.body, active: t.active !== 0 }
 }
 
@@ -1114,13 +1323,22 @@ export async function createReplyTemplate(
   const v = parseInput(templateSchema, input)
   return inTransaction(deps.db, async (trx) => {
     await checkTemplateCategory(trx, v.categoryId)
-    const row = { category_id: v.categoryId, title: v.title, body: v.body, active: v.active ? 1 : 0 }
+    const row = {
+      category_id: v.categoryId,
+      title: v.title,
+      body: v.body,
+      active: v.active ? 1 : 0,
+    }
     const { id } = await trx
       .insertInto('reply_templates')
       .values({ ...row, created_at: nowOf(deps) })
       .returning('id')
       .executeTakeFirstOrThrow()
-    await audit(trx, deps, actor, 'reply_template', id, { action: 'create', before: null, after: templateSnapshot(row) })
+    await audit(trx, deps, actor, 'reply_template', id, {
+      action: 'create',
+      before: null,
+      after: templateSnapshot(row),
+    })
     return id
   })
 }
@@ -1138,10 +1356,19 @@ export async function updateReplyTemplate(
 ): Promise<void> {
   const v = parseInput(templateSchema, input)
   await inTransaction(deps.db, async (trx) => {
-    const before = await trx.selectFrom('reply_templates').selectAll().where('id', '=', id).executeTakeFirst()
+    const before = await trx
+      .selectFrom('reply_templates')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
     if (!before) throw new HotlineError('not_found', `没有编号为 ${id} 的模板`)
     await checkTemplateCategory(trx, v.categoryId)
-    const row = { category_id: v.categoryId, title: v.title, body: v.body, active: v.active ? 1 : 0 }
+    const row = {
+      category_id: v.categoryId,
+      title: v.title,
+      body: v.body,
+      active: v.active ? 1 : 0,
+    }
     await trx.updateTable('reply_templates').set(row).where('id', '=', id).execute()
     await audit(trx, deps, actor, 'reply_template', id, {
       action: 'update',
@@ -1150,4 +1377,3 @@ export async function updateReplyTemplate(
     })
   })
 }
-

@@ -5,7 +5,9 @@ import { invalidField } from '../domain/errors'
 import { STATUSES, type Status } from '../domain/status'
 import type { Actor } from '../domain/work-order'
 import { endOfLocalDay, isLocalDate, localDateOf } from '../domain/zoned-time'
+import { listUnits } from '../../db/repositories/reference-data'
 import { workingRules } from './calendar'
+import { subtreeIds } from './reports'
 import { nowOf, type Deps } from './deps'
 
 /** The work queues of the back office (工作队列). */
@@ -37,9 +39,33 @@ export const QUEUE_LABELS: Record<Queue, string> = {
 export const SORTS = ['received_at', 'due_at', 'case_number', 'updated_at'] as const
 export type Sort = (typeof SORTS)[number]
 
+/** The figures of section 5 whose cases a list can show: "the numerator's cases". */
+export const FIGURE_FILTERS = [
+  'received',
+  'valid',
+  'invalid',
+  'merged',
+  'closed',
+  'closedOnTime',
+  'overdueOpen',
+  'rated',
+  'satisfied',
+  'dissatisfied',
+  'returned',
+  'extended',
+  'reopened',
+] as const
+export type FigureFilter = (typeof FIGURE_FILTERS)[number]
+
 /** Filters, sort and page of a case list, as the URL carries them. */
 export interface CaseListQuery {
   queue: Queue
+  /** Only the cases counted in this figure (links from reports). */
+  figure?: FigureFilter
+  /** A unit's code: cases whose unit or district lies in its subtree (the reports' scope). */
+  scope?: string
+  /** A category's code, exactly (no children): the reports' category groups. */
+  category?: string
   channel?: string
   kind?: string
   urgency?: string
@@ -96,6 +122,7 @@ export function parseCaseListQuery(params: URLSearchParams): CaseListQuery {
   const id = (k: string) => {
     const v = get(k)
     if (v === undefined) return undefined
+    if (k === 'unitId' && v === 'none') return 0
     if (!/^\d+$/.test(v)) throw invalidField(k, 'must be a whole number')
     return Number(v)
   }
@@ -110,6 +137,9 @@ export function parseCaseListQuery(params: URLSearchParams): CaseListQuery {
   if (pageSize < 1 || pageSize > 200) throw invalidField('pageSize', 'must be from 1 to 200')
   return {
     queue: oneOf('queue', QUEUES) ?? 'all',
+    figure: oneOf('figure', FIGURE_FILTERS),
+    scope: get('scope')?.slice(0, 100),
+    category: get('category')?.slice(0, 100),
     channel: oneOf('channel', CHANNELS),
     kind: oneOf('kind', KINDS),
     urgency: oneOf('urgency', URGENCIES),
@@ -171,6 +201,41 @@ export async function queueCounts(deps: Deps, actor: Actor): Promise<Record<Queu
   return out
 }
 
+const CLOSED = sql<SqlBool>`status in ('closed', 'archived')`
+const VALID = sql<SqlBool>`status not in ('invalid', 'merged')`
+const SATISFIED = sql.join(RATINGS.filter(isSatisfied).map((r) => sql.lit(r)))
+
+function figureCondition(figure: FigureFilter, now: string): Expression<SqlBool> {
+  switch (figure) {
+    case 'received':
+      return sql<SqlBool>`1 = 1`
+    case 'valid':
+      return VALID
+    case 'invalid':
+      return sql<SqlBool>`status = 'invalid'`
+    case 'merged':
+      return sql<SqlBool>`status = 'merged'`
+    case 'closed':
+      return CLOSED
+    case 'closedOnTime':
+      return sql<SqlBool>`${CLOSED} and closed_on_time = 1`
+    case 'overdueOpen':
+      return sql<SqlBool>`status in (${OPEN}) and due_at < ${now} and (paused_at is null or due_at < paused_at)`
+    case 'rated':
+      return sql<SqlBool>`${CLOSED} and rating is not null`
+    case 'satisfied':
+      return sql<SqlBool>`${CLOSED} and rating in (${SATISFIED})`
+    case 'dissatisfied':
+      return sql<SqlBool>`${CLOSED} and rating in (${DISSATISFIED})`
+    case 'returned':
+      return sql<SqlBool>`${VALID} and return_count > 0`
+    case 'extended':
+      return sql<SqlBool>`${VALID} and extension_count > 0`
+    case 'reopened':
+      return sql<SqlBool>`${VALID} and reopen_count > 0`
+  }
+}
+
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (m) => `\\${m}`)
 }
@@ -191,11 +256,26 @@ export async function listCases(
     .selectFrom('work_orders')
     .where(visibleTo(actor))
     .where(conditions[query.queue])
+  if (query.figure) base = base.where(figureCondition(query.figure, now))
+  if (query.scope) {
+    const units = await listUnits(deps.db)
+    const root = units.find((u) => u.code === query.scope)
+    if (!root) throw invalidField('scope', `no unit with code ${query.scope}`)
+    const ids = subtreeIds(units, root.id)
+    base = base.where((eb) => eb.or([eb('unit_id', 'in', ids), eb('district_id', 'in', ids)]))
+  }
+  if (query.category) {
+    const code = query.category
+    base = base.where('category_id', 'in', (eb) =>
+      eb.selectFrom('categories').select('id').where('code', '=', code),
+    )
+  }
   if (query.channel) base = base.where('channel', '=', query.channel)
   if (query.kind) base = base.where('kind', '=', query.kind)
   if (query.urgency) base = base.where('urgency', '=', query.urgency)
   if (query.status) base = base.where('status', '=', query.status)
-  if (query.unitId) base = base.where('unit_id', '=', query.unitId)
+  if (query.unitId === 0) base = base.where('unit_id', 'is', null)
+  else if (query.unitId) base = base.where('unit_id', '=', query.unitId)
   if (query.categoryId) {
     const id = query.categoryId
     base = base.where((eb) =>

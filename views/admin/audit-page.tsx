@@ -63,7 +63,8 @@ const CODE_LABELS: Record<string, Record<string, string>> = {
 function valueOf(entity: string, key: string, value: unknown, names: AuditNames): unknown {
   if (typeof value === 'string' && CODE_LABELS[key]?.[value]) return CODE_LABELS[key][value]
   if (typeof value !== 'number') return value
-  const units = key === 'unitId' || key === 'defaultUnitId' || (key === 'parentId' && entity === 'unit')
+  const units =
+    key === 'unitId' || key === 'defaultUnitId' || (key === 'parentId' && entity === 'unit')
   const categories = key === 'categoryId' || (key === 'parentId' && entity === 'category')
   const name = units ? names.units.get(value) : categories ? names.categories.get(value) : undefined
   return name ? `${name}（${value}）` : value
@@ -77,7 +78,9 @@ function show(value: unknown): string {
 }
 
 function record(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {}
 }
 
 /**
@@ -86,16 +89,24 @@ function record(value: unknown): Record<string, unknown> {
  *
  * @example changeLines({ action: 'update', before: { name: 'a' }, after: { name: 'b' } }, 'unit', names) // ['名称：a → b']
  */
-export function changeLines(change: AuditEntry['change'], entity: string, names: AuditNames): string[] {
+export function changeLines(
+  change: AuditEntry['change'],
+  entity: string,
+  names: AuditNames,
+): string[] {
   if (change.action === 'load') {
     const after = record(change.after)
     const before = record(change.before)
     const days = Array.isArray(after.days) ? (after.days as { workday?: boolean }[]) : []
     const old = Array.isArray(before.days) ? before.days.length : 0
-    const ids = Array.isArray(change.recomputedCaseIds) ? (change.recomputedCaseIds as number[]) : []
+    const ids = Array.isArray(change.recomputedCaseIds)
+      ? (change.recomputedCaseIds as number[])
+      : []
     return [
       `休 ${days.filter((d) => !d.workday).length} 天、班 ${days.filter((d) => d.workday).length} 天（原有调整 ${old} 天${before.loaded ? '，此前已载入过' : ''}）`,
-      ids.length ? `重算 ${ids.length} 件工单的办理时限：#${ids.join('、#')}` : '没有需要重算的工单',
+      ids.length
+        ? `重算 ${ids.length} 件工单的办理时限：#${ids.join('、#')}`
+        : '没有需要重算的工单',
     ]
   }
   const before = record(change.before)

@@ -62,7 +62,12 @@ export function CalendarPage(props: CalendarPageProps) {
         {props.years.map((y) => (
           <li>
             <span class={y.source ? 'badge ok' : 'badge bad'}>
-              {y.year} 年：{y.source === 'package' ? '数据包' : y.source === 'loaded' ? `已载入 ${y.loadedAt ? formatDateTime(y.loadedAt, props.timeZone) : ''}` : '未载入'}
+              {y.year} 年：
+              {y.source === 'package'
+                ? '数据包'
+                : y.source === 'loaded'
+                  ? `已载入 ${y.loadedAt ? formatDateTime(y.loadedAt, props.timeZone) : ''}`
+                  : '未载入'}
             </span>
           </li>
         ))}
@@ -93,10 +98,20 @@ export function CalendarPage(props: CalendarPageProps) {
                     <td class="num">
                       {day.day} {weekdayOf(day.day)}
                     </td>
-                    <td>{day.workday ? <span class="badge warn">班</span> : <span class="badge ok">休</span>}</td>
+                    <td>
+                      {day.workday ? (
+                        <span class="badge warn">班</span>
+                      ) : (
+                        <span class="badge ok">休</span>
+                      )}
+                    </td>
                     <td>{day.note ?? ''}</td>
                     <td>
-                      <form method="post" action={`/staff/admin/calendar/${day.day}/delete`} class="inline">
+                      <form
+                        method="post"
+                        action={`/staff/admin/calendar/${day.day}/delete`}
+                        class="inline"
+                      >
                         <Csrf session={props.session} />
                         <button type="submit" class="secondary small">
                           删除
@@ -116,8 +131,25 @@ export function CalendarPage(props: CalendarPageProps) {
               <Csrf session={props.session} />
               <ErrorSummary form="day" errors={d.errors} labels={CALENDAR_LABELS} />
               <TextField form="day" name="day" label="日期" type="date" state={d} required />
-              <SelectField form="day" name="workday" label="安排" state={d} options={[['0', '休息（休）'], ['1', '上班（班）']]} required />
-              <TextField form="day" name="note" label="备注" state={d} maxlength={100} hint="如：台风停工、春节调休" />
+              <SelectField
+                form="day"
+                name="workday"
+                label="安排"
+                state={d}
+                options={[
+                  ['0', '休息（休）'],
+                  ['1', '上班（班）'],
+                ]}
+                required
+              />
+              <TextField
+                form="day"
+                name="note"
+                label="备注"
+                state={d}
+                maxlength={100}
+                hint="如：台风停工、春节调休"
+              />
               <p class="hint">只影响此后计算的时限，已受理工单的时限不变。</p>
               <button type="submit">保存</button>
             </form>
@@ -127,7 +159,16 @@ export function CalendarPage(props: CalendarPageProps) {
             <form method="post" action="/staff/admin/calendar/load#load" novalidate>
               <Csrf session={props.session} />
               <ErrorSummary form="load" errors={l.errors} labels={CALENDAR_LABELS} />
-              <TextField form="load" name="year" label="年份" type="number" min={2000} max={2100} state={l} required />
+              <TextField
+                form="load"
+                name="year"
+                label="年份"
+                type="number"
+                min={2000}
+                max={2100}
+                state={l}
+                required
+              />
               <TextArea
                 form="load"
                 name="schedule"

@@ -40,18 +40,51 @@ export function CategoryForm(props: {
   const parents = props.categories
     .filter((c) => c.parentId === null && c.id !== props.editing)
     .map((c) => [String(c.id), c.name] as const)
-  const units = treeOrder(props.units).map(({ item, depth }) => [String(item.id), indent(item.name, depth)] as const)
+  const units = treeOrder(props.units).map(
+    ({ item, depth }) => [String(item.id), indent(item.name, depth)] as const,
+  )
   return (
     <form method="post" action={props.action} novalidate>
       <Csrf session={props.session} />
       <ErrorSummary form="category" errors={f.errors} labels={CATEGORY_LABELS} />
       <div class="row two">
-        <TextField form="category" name="code" label="代码" state={f} required maxlength={40} hint="如 roads.potholes；导入和接口用它指代分类" />
+        <TextField
+          form="category"
+          name="code"
+          label="代码"
+          state={f}
+          required
+          maxlength={40}
+          hint="如 roads.potholes；导入和接口用它指代分类"
+        />
         <TextField form="category" name="name" label="名称" state={f} required maxlength={100} />
-        <SelectField form="category" name="parentId" label="上级分类" state={f} options={parents} blank="无（一级分类）" hint="分类最多两级" />
-        <SelectField form="category" name="defaultUnitId" label="默认承办单位" state={f} options={units} blank="无" hint="派单时建议的单位；二级分类未设置时用上级分类的" />
+        <SelectField
+          form="category"
+          name="parentId"
+          label="上级分类"
+          state={f}
+          options={parents}
+          blank="无（一级分类）"
+          hint="分类最多两级"
+        />
+        <SelectField
+          form="category"
+          name="defaultUnitId"
+          label="默认承办单位"
+          state={f}
+          options={units}
+          blank="无"
+          hint="派单时建议的单位；二级分类未设置时用上级分类的"
+        />
       </div>
-      {props.editing !== undefined && <CheckField form="category" name="active" label="启用（停用后群众和话务员不能再选）" state={f} />}
+      {props.editing !== undefined && (
+        <CheckField
+          form="category"
+          name="active"
+          label="启用（停用后群众和话务员不能再选）"
+          state={f}
+        />
+      )}
       <button type="submit">{props.editing !== undefined ? '保存' : '添加分类'}</button>
     </form>
   )
@@ -94,7 +127,13 @@ export function CategoriesPage(props: {
                   <a href={`/staff/admin/categories/${item.id}`}>{indent(item.name, depth)}</a>
                 </td>
                 <td>{item.code}</td>
-                <td>{item.defaultUnitId ? (unitName.get(item.defaultUnitId) ?? '—') : depth > 0 ? '（同上级）' : '—'}</td>
+                <td>
+                  {item.defaultUnitId
+                    ? (unitName.get(item.defaultUnitId) ?? '—')
+                    : depth > 0
+                      ? '（同上级）'
+                      : '—'}
+                </td>
                 <td>
                   <ActiveBadge active={item.active} />
                 </td>
@@ -131,7 +170,12 @@ export function CategoryPage(props: {
   notice?: Notice | null
 }) {
   return (
-    <AdminFrame title={`分类 ${props.category.name}`} section="categories" session={props.session} notice={props.notice}>
+    <AdminFrame
+      title={`分类 ${props.category.name}`}
+      section="categories"
+      session={props.session}
+      notice={props.notice}
+    >
       <p>
         <a href="/staff/admin/categories">← 返回分类列表</a>
       </p>

@@ -9,7 +9,14 @@ export interface AdminIndexProps {
   timeZone: string
   years: CalendarYearStatus[]
   provisionalOpen: number
-  counts: { users: number; units: number; categories: number; rules: number; templates: number; overrides: number }
+  counts: {
+    users: number
+    units: number
+    categories: number
+    rules: number
+    templates: number
+    overrides: number
+  }
 }
 
 /**
@@ -22,8 +29,10 @@ export function MissingScheduleWarning({ year }: { year: number }) {
     <div class="notice warn" role="alert">
       <h2>尚未载入 {year} 年的节假日安排</h2>
       <p class="m0">
-        落在 {year} 年的办理时限目前只按周末计算，并标为“暂定”。国务院办公厅公布 {year} 年节假日安排后，请到
-        <a href="/staff/admin/calendar#load">工作日历</a>粘贴该年的放假和调休日期载入（或升级节假日数据包）；载入后，暂定的办理时限会自动重算。
+        落在 {year} 年的办理时限目前只按周末计算，并标为“暂定”。国务院办公厅公布 {year}{' '}
+        年节假日安排后，请到
+        <a href="/staff/admin/calendar#load">工作日历</a>
+        粘贴该年的放假和调休日期载入（或升级节假日数据包）；载入后，暂定的办理时限会自动重算。
       </p>
     </div>
   )
@@ -39,11 +48,26 @@ const SOURCE_LABELS = { package: '节假日数据包', loaded: '管理员载入'
 export function AdminIndexPage(props: AdminIndexProps) {
   const missing = props.years.filter((y) => y.source === null)
   const sections = [
-    ['users', '用户与角色', `${props.counts.users} 个账号`, '新建账号、调整角色和单位、停用、重置密码'],
-    ['units', '单位', `${props.counts.units} 个单位`, '市、区（管理局）、街道、镇和部门组成的单位树'],
+    [
+      'users',
+      '用户与角色',
+      `${props.counts.users} 个账号`,
+      '新建账号、调整角色和单位、停用、重置密码',
+    ],
+    [
+      'units',
+      '单位',
+      `${props.counts.units} 个单位`,
+      '市、区（管理局）、街道、镇和部门组成的单位树',
+    ],
     ['categories', '分类', `${props.counts.categories} 个分类`, '两级分类及各自的默认承办单位'],
     ['sla', '办理时限', `${props.counts.rules} 条规则`, '按诉求类型、紧急程度和渠道设定工作日数'],
-    ['calendar', '工作日历', `${props.counts.overrides} 天调整`, '法定节假日、调休上班日和年度安排'],
+    [
+      'calendar',
+      '工作日历',
+      `${props.counts.overrides} 天调整`,
+      '法定节假日、调休上班日和年度安排',
+    ],
     ['templates', '答复模板', `${props.counts.templates} 个模板`, '按分类提供的答复范本'],
     ['audit', '操作日志', '', '每一次管理操作的前后对比'],
   ] as const
@@ -54,7 +78,8 @@ export function AdminIndexPage(props: AdminIndexProps) {
       ))}
       {props.provisionalOpen > 0 && (
         <p class="notice warn">
-          目前有 {props.provisionalOpen} 件未办结工单的办理时限为暂定（落在尚未载入节假日安排的年份）。
+          目前有 {props.provisionalOpen}{' '}
+          件未办结工单的办理时限为暂定（落在尚未载入节假日安排的年份）。
         </p>
       )}
       <section class="card">
@@ -74,7 +99,11 @@ export function AdminIndexPage(props: AdminIndexProps) {
                 <tr>
                   <td>{y.year} 年</td>
                   <td>
-                    {y.source ? <span class="badge ok">已载入</span> : <span class="badge bad">未载入（暂按周末计算）</span>}
+                    {y.source ? (
+                      <span class="badge ok">已载入</span>
+                    ) : (
+                      <span class="badge bad">未载入（暂按周末计算）</span>
+                    )}
                   </td>
                   <td>
                     {y.source ? SOURCE_LABELS[y.source] : '—'}
@@ -91,7 +120,8 @@ export function AdminIndexPage(props: AdminIndexProps) {
         {sections.map(([path, title, count, text]) => (
           <section class="card">
             <h2 class="mt0">
-              <a href={`/staff/admin/${path}`}>{title}</a> {count && <span class="badge">{count}</span>}
+              <a href={`/staff/admin/${path}`}>{title}</a>{' '}
+              {count && <span class="badge">{count}</span>}
             </h2>
             <p class="hint m0">{text}</p>
           </section>

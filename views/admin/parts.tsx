@@ -63,7 +63,10 @@ export function AdminFrame(props: {
         </ul>
       </nav>
       {props.notice && (
-        <p class={`notice ${props.notice.kind}`} role={props.notice.kind === 'ok' ? 'status' : 'alert'}>
+        <p
+          class={`notice ${props.notice.kind}`}
+          role={props.notice.kind === 'ok' ? 'status' : 'alert'}
+        >
           {props.notice.text}
         </p>
       )}
@@ -86,7 +89,11 @@ export function Csrf({ session }: { session: StaffSession }) {
  *
  * @example <ErrorSummary form="unit" errors={errors} labels={{ code: '代码' }} />
  */
-export function ErrorSummary(props: { form: string; errors: Record<string, string>; labels: Record<string, string> }) {
+export function ErrorSummary(props: {
+  form: string
+  errors: Record<string, string>
+  labels: Record<string, string>
+}) {
   const list = Object.entries(props.errors)
   if (list.length === 0) return null
   return (
@@ -231,7 +238,12 @@ export function SelectField(props: {
         {props.label}
       </label>
       <Hint id={id} hint={props.hint} />
-      <select id={id} name={props.name} required={props.required} {...aria(id, error, Boolean(props.hint))}>
+      <select
+        id={id}
+        name={props.name}
+        required={props.required}
+        {...aria(id, error, Boolean(props.hint))}
+      >
         {props.blank !== undefined && <option value="">{props.blank}</option>}
         {props.options.map(([v, l]) => (
           <option value={v} selected={v === value}>
@@ -257,7 +269,13 @@ export function CheckField(props: { form: string; name: string; label: string; s
   return (
     <div class="field">
       <label class="check" for={id}>
-        <input type="checkbox" id={id} name={props.name} value="1" checked={v === '1' || v === 'on' || v === 'true'} />
+        <input
+          type="checkbox"
+          id={id}
+          name={props.name}
+          value="1"
+          checked={v === '1' || v === 'on' || v === 'true'}
+        />
         <span>{props.label}</span>
       </label>
     </div>
@@ -269,7 +287,9 @@ export function CheckField(props: { form: string; name: string; label: string; s
  *
  * @example treeOrder(units).map(({ item, depth }) => '　'.repeat(depth) + item.name)
  */
-export function treeOrder<T extends { id: number; parentId: number | null }>(items: readonly T[]): { item: T; depth: number }[] {
+export function treeOrder<T extends { id: number; parentId: number | null }>(
+  items: readonly T[],
+): { item: T; depth: number }[] {
   const children = new Map<number | null, T[]>()
   const ids = new Set(items.map((i) => i.id))
   for (const item of items) {

@@ -12,7 +12,15 @@ import {
 import { FALLBACK_WORKDAYS } from '../../src/domain/sla'
 import type { StoredSlaRule } from '../../src/services/admin'
 import type { StaffSession } from '../../src/services/sessions'
-import { AdminFrame, Csrf, ErrorSummary, SelectField, TextField, type FormState, type Notice } from './parts'
+import {
+  AdminFrame,
+  Csrf,
+  ErrorSummary,
+  SelectField,
+  TextField,
+  type FormState,
+  type Notice,
+} from './parts'
 
 /** The SLA form's field labels (for the error summary). */
 export const SLA_LABELS: Record<string, string> = {
@@ -31,7 +39,12 @@ function workdaysText(n: number): string {
  *
  * @example c.html(<SlaPage session={session} rules={rules} form={EMPTY_FORM} />)
  */
-export function SlaPage(props: { session: StaffSession; rules: StoredSlaRule[]; form: FormState; notice?: Notice | null }) {
+export function SlaPage(props: {
+  session: StaffSession
+  rules: StoredSlaRule[]
+  form: FormState
+  notice?: Notice | null
+}) {
   const f = props.form
   return (
     <AdminFrame title="办理时限" section="sla" session={props.session} notice={props.notice}>
@@ -84,10 +97,41 @@ export function SlaPage(props: { session: StaffSession; rules: StoredSlaRule[]; 
           <Csrf session={props.session} />
           <ErrorSummary form="sla" errors={f.errors} labels={SLA_LABELS} />
           <div class="row two">
-            <SelectField form="sla" name="kind" label="诉求类型" state={f} options={KINDS.map((k) => [k, KIND_LABELS[k]] as const)} blank="任意" />
-            <SelectField form="sla" name="urgency" label="紧急程度" state={f} options={URGENCIES.map((u) => [u, URGENCY_LABELS[u]] as const)} blank="任意" />
-            <SelectField form="sla" name="channel" label="渠道" state={f} options={CHANNELS.map((c) => [c, CHANNEL_LABELS[c]] as const)} blank="任意" />
-            <TextField form="sla" name="workdays" label="工作日数" type="number" min={0} max={90} state={f} required hint="0 表示受理当天办结" />
+            <SelectField
+              form="sla"
+              name="kind"
+              label="诉求类型"
+              state={f}
+              options={KINDS.map((k) => [k, KIND_LABELS[k]] as const)}
+              blank="任意"
+            />
+            <SelectField
+              form="sla"
+              name="urgency"
+              label="紧急程度"
+              state={f}
+              options={URGENCIES.map((u) => [u, URGENCY_LABELS[u]] as const)}
+              blank="任意"
+            />
+            <SelectField
+              form="sla"
+              name="channel"
+              label="渠道"
+              state={f}
+              options={CHANNELS.map((c) => [c, CHANNEL_LABELS[c]] as const)}
+              blank="任意"
+            />
+            <TextField
+              form="sla"
+              name="workdays"
+              label="工作日数"
+              type="number"
+              min={0}
+              max={90}
+              state={f}
+              required
+              hint="0 表示受理当天办结"
+            />
           </div>
           <button type="submit">保存规则</button>
         </form>

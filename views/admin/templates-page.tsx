@@ -37,17 +37,38 @@ export function TemplateForm(props: {
   editing?: number
 }) {
   const f = props.form
-  const options = treeOrder(props.categories).map(({ item, depth }) => [String(item.id), indent(item.name, depth)] as const)
+  const options = treeOrder(props.categories).map(
+    ({ item, depth }) => [String(item.id), indent(item.name, depth)] as const,
+  )
   return (
     <form method="post" action={props.action} novalidate>
       <Csrf session={props.session} />
       <ErrorSummary form="template" errors={f.errors} labels={TEMPLATE_LABELS} />
       <div class="row two">
-        <SelectField form="template" name="categoryId" label="分类" state={f} options={options} blank="通用（所有分类）" hint="一级分类的模板也用于其下的二级分类" />
+        <SelectField
+          form="template"
+          name="categoryId"
+          label="分类"
+          state={f}
+          options={options}
+          blank="通用（所有分类）"
+          hint="一级分类的模板也用于其下的二级分类"
+        />
         <TextField form="template" name="title" label="标题" state={f} required maxlength={100} />
       </div>
-      <TextArea form="template" name="body" label="正文" state={f} rows={6} maxlength={4000} required hint="承办人答复时可复制后修改；群众会看到答复内容" />
-      {props.editing !== undefined && <CheckField form="template" name="active" label="启用" state={f} />}
+      <TextArea
+        form="template"
+        name="body"
+        label="正文"
+        state={f}
+        rows={6}
+        maxlength={4000}
+        required
+        hint="承办人答复时可复制后修改；群众会看到答复内容"
+      />
+      {props.editing !== undefined && (
+        <CheckField form="template" name="active" label="启用" state={f} />
+      )}
       <button type="submit">{props.editing !== undefined ? '保存' : '添加模板'}</button>
     </form>
   )
@@ -101,7 +122,12 @@ export function TemplatesPage(props: {
       </div>
       <section class="card" id="new">
         <h2 class="mt0">添加模板</h2>
-        <TemplateForm session={props.session} categories={props.categories} form={props.form} action="/staff/admin/templates#new" />
+        <TemplateForm
+          session={props.session}
+          categories={props.categories}
+          form={props.form}
+          action="/staff/admin/templates#new"
+        />
       </section>
     </AdminFrame>
   )
@@ -120,7 +146,12 @@ export function TemplatePage(props: {
   notice?: Notice | null
 }) {
   return (
-    <AdminFrame title={`模板 ${props.template.title}`} section="templates" session={props.session} notice={props.notice}>
+    <AdminFrame
+      title={`模板 ${props.template.title}`}
+      section="templates"
+      session={props.session}
+      notice={props.notice}
+    >
       <p>
         <a href="/staff/admin/templates">← 返回模板列表</a>
       </p>

@@ -47,12 +47,37 @@ export function UnitForm(props: {
       <Csrf session={props.session} />
       <ErrorSummary form="unit" errors={f.errors} labels={UNIT_LABELS} />
       <div class="row two">
-        <TextField form="unit" name="code" label="代码" state={f} required maxlength={40} hint="如 XJ-CB；导入、报表和命令行用它指代单位" />
+        <TextField
+          form="unit"
+          name="code"
+          label="代码"
+          state={f}
+          required
+          maxlength={40}
+          hint="如 XJ-CB；导入、报表和命令行用它指代单位"
+        />
         <TextField form="unit" name="name" label="名称" state={f} required maxlength={100} />
-        <SelectField form="unit" name="parentId" label="上级单位" state={f} options={parents} blank="无（顶级）" />
-        <SelectField form="unit" name="level" label="层级" state={f} options={LEVEL_OPTIONS} blank="请选择" required />
+        <SelectField
+          form="unit"
+          name="parentId"
+          label="上级单位"
+          state={f}
+          options={parents}
+          blank="无（顶级）"
+        />
+        <SelectField
+          form="unit"
+          name="level"
+          label="层级"
+          state={f}
+          options={LEVEL_OPTIONS}
+          blank="请选择"
+          required
+        />
       </div>
-      {props.editing !== undefined && <CheckField form="unit" name="active" label="启用（停用后不能再派单到该单位）" state={f} />}
+      {props.editing !== undefined && (
+        <CheckField form="unit" name="active" label="启用（停用后不能再派单到该单位）" state={f} />
+      )}
       <button type="submit">{props.editing !== undefined ? '保存' : '添加单位'}</button>
     </form>
   )
@@ -63,7 +88,12 @@ export function UnitForm(props: {
  *
  * @example c.html(<UnitsPage session={session} units={units} form={EMPTY_FORM} />)
  */
-export function UnitsPage(props: { session: StaffSession; units: Unit[]; form: FormState; notice?: Notice | null }) {
+export function UnitsPage(props: {
+  session: StaffSession
+  units: Unit[]
+  form: FormState
+  notice?: Notice | null
+}) {
   return (
     <AdminFrame title="单位" section="units" session={props.session} notice={props.notice}>
       <div class="table-scroll">
@@ -99,7 +129,12 @@ export function UnitsPage(props: { session: StaffSession; units: Unit[]; form: F
       </div>
       <section class="card" id="new">
         <h2 class="mt0">添加单位</h2>
-        <UnitForm session={props.session} units={props.units} form={props.form} action="/staff/admin/units#new" />
+        <UnitForm
+          session={props.session}
+          units={props.units}
+          form={props.form}
+          action="/staff/admin/units#new"
+        />
       </section>
     </AdminFrame>
   )
@@ -118,7 +153,12 @@ export function UnitPage(props: {
   notice?: Notice | null
 }) {
   return (
-    <AdminFrame title={`单位 ${props.unit.name}`} section="units" session={props.session} notice={props.notice}>
+    <AdminFrame
+      title={`单位 ${props.unit.name}`}
+      section="units"
+      session={props.session}
+      notice={props.notice}
+    >
       <p>
         <a href="/staff/admin/units">← 返回单位列表</a>
       </p>

@@ -46,7 +46,13 @@ const ROLE_OPTIONS = STAFF_ROLES.map((r) => [r, ROLE_LABELS[r]] as const)
  *
  * @example <PasswordShown shown={{ username: 'wang', password: 'abcd-…' }} />
  */
-export function PasswordShown({ shown, reset = false }: { shown: OneTimePassword; reset?: boolean }) {
+export function PasswordShown({
+  shown,
+  reset = false,
+}: {
+  shown: OneTimePassword
+  reset?: boolean
+}) {
   return (
     <div class="notice ok" role="status">
       <h2>
@@ -57,7 +63,12 @@ export function PasswordShown({ shown, reset = false }: { shown: OneTimePassword
         <span class="code" id="one-time-password">
           {shown.password}
         </span>
-        <button type="button" class="secondary small js-only" data-copy="one-time-password" data-copied="已复制">
+        <button
+          type="button"
+          class="secondary small js-only"
+          data-copy="one-time-password"
+          data-copied="已复制"
+        >
           复制
         </button>
       </div>
@@ -121,10 +132,42 @@ export function UsersPage(props: UsersPageProps) {
           <Csrf session={props.session} />
           <ErrorSummary form="user" errors={f.errors} labels={USER_LABELS} />
           <div class="row two">
-            <TextField form="user" name="username" label="用户名" state={f} required maxlength={40} hint="2–40 个字母、数字、点、横线或下划线，用于登录" />
-            <TextField form="user" name="displayName" label="姓名" state={f} maxlength={50} hint="页面和日志里显示的名字，可不填" />
-            <SelectField form="user" name="role" label="角色" state={f} options={ROLE_OPTIONS} blank="请选择" required hint="决定能看到和办理哪些工单" />
-            <SelectField form="user" name="unitId" label="所属单位" state={f} options={unitOptions(props.units)} blank="无" hint="承办单位账号必须选择" />
+            <TextField
+              form="user"
+              name="username"
+              label="用户名"
+              state={f}
+              required
+              maxlength={40}
+              hint="2–40 个字母、数字、点、横线或下划线，用于登录"
+            />
+            <TextField
+              form="user"
+              name="displayName"
+              label="姓名"
+              state={f}
+              maxlength={50}
+              hint="页面和日志里显示的名字，可不填"
+            />
+            <SelectField
+              form="user"
+              name="role"
+              label="角色"
+              state={f}
+              options={ROLE_OPTIONS}
+              blank="请选择"
+              required
+              hint="决定能看到和办理哪些工单"
+            />
+            <SelectField
+              form="user"
+              name="unitId"
+              label="所属单位"
+              state={f}
+              options={unitOptions(props.units)}
+              blank="无"
+              hint="承办单位账号必须选择"
+            />
           </div>
           <p class="hint">系统会生成一次性密码，只在创建后显示一次。</p>
           <button type="submit">新建账号</button>
@@ -155,7 +198,12 @@ export function UserPage(props: UserPageProps) {
   const f = props.form
   const self = session.user.id === user.id
   return (
-    <AdminFrame title={`用户 ${user.username}`} section="users" session={session} notice={props.notice}>
+    <AdminFrame
+      title={`用户 ${user.username}`}
+      section="users"
+      session={session}
+      notice={props.notice}
+    >
       <p>
         <a href="/staff/admin/users">← 返回用户列表</a>
       </p>
@@ -167,8 +215,23 @@ export function UserPage(props: UserPageProps) {
             <Csrf session={session} />
             <ErrorSummary form="user" errors={f.errors} labels={USER_LABELS} />
             <TextField form="user" name="displayName" label="姓名" state={f} maxlength={50} />
-            <SelectField form="user" name="role" label="角色" state={f} options={ROLE_OPTIONS} required />
-            <SelectField form="user" name="unitId" label="所属单位" state={f} options={unitOptions(props.units)} blank="无" hint="承办单位账号必须选择" />
+            <SelectField
+              form="user"
+              name="role"
+              label="角色"
+              state={f}
+              options={ROLE_OPTIONS}
+              required
+            />
+            <SelectField
+              form="user"
+              name="unitId"
+              label="所属单位"
+              state={f}
+              options={unitOptions(props.units)}
+              blank="无"
+              hint="承办单位账号必须选择"
+            />
             <button type="submit">保存</button>
           </form>
         </section>
@@ -178,7 +241,12 @@ export function UserPage(props: UserPageProps) {
             <dt>状态</dt>
             <dd>
               <ActiveBadge active={user.active} />
-              {user.lockedUntil && <span class="badge warn"> 登录失败过多，锁定至 {formatDateTime(user.lockedUntil, props.timeZone)}</span>}
+              {user.lockedUntil && (
+                <span class="badge warn">
+                  {' '}
+                  登录失败过多，锁定至 {formatDateTime(user.lockedUntil, props.timeZone)}
+                </span>
+              )}
             </dd>
             <dt>创建时间</dt>
             <dd>{formatDateTime(user.createdAt, props.timeZone)}</dd>
@@ -202,7 +270,9 @@ export function UserPage(props: UserPageProps) {
           )}
           <form method="post" action={`/staff/admin/users/${user.id}/password`}>
             <Csrf session={session} />
-            <p class="hint">重置后生成新的一次性密码（只显示一次），原密码失效，并解除锁定、退出所有登录。</p>
+            <p class="hint">
+              重置后生成新的一次性密码（只显示一次），原密码失效，并解除锁定、退出所有登录。
+            </p>
             <button type="submit" class="secondary">
               重置密码
             </button>

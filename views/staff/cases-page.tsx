@@ -162,6 +162,12 @@ export function CasesPage(props: CasesPageProps) {
   return (
     <StaffLayout title="工单" session={props.session} wide>
       <h1>工单</h1>
+      {(q.figure || q.scope || q.category) && (
+        <p class="notice warn">
+          报表钻取：{q.figure ? `指标 ${q.figure}` : ''} {q.scope ? `范围 ${q.scope}` : ''}{' '}
+          {q.category ? `分类 ${q.category}` : ''} · <a href="/staff/cases">清除</a>
+        </p>
+      )}
       <form
         class="card filters"
         method="get"
@@ -173,6 +179,9 @@ export function CasesPage(props: CasesPageProps) {
         hx-trigger="submit, change"
       >
         <input type="hidden" name="queue" value={q.queue} />
+        {q.figure && <input type="hidden" name="figure" value={q.figure} />}
+        {q.scope && <input type="hidden" name="scope" value={q.scope} />}
+        {q.category && <input type="hidden" name="category" value={q.category} />}
         <div class="field">
           <label class="label" for="f-q">
             搜索

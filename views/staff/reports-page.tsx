@@ -3,10 +3,17 @@ import type { Figures } from '../../src/domain/figures'
 import type { Grouping } from '../../db/repositories/rollups'
 import type { StaffSession } from '../../src/services/sessions'
 import type { Summary } from '../../src/services/reports'
+import { LEAGUE_HIGHLIGHT, LEAGUE_MIN_VOLUME, LEAGUE_WEIGHTS, type LeagueRow } from '../../src/domain/league'
 import { StaffLayout } from './layout'
+
+/** The league table's rows, with the unit's code for links. */
+export type LeagueView = LeagueRow<{ id: number; code: string; name: string }>[]
 
 /** Props of {@link ReportsPage}. */
 export interface ReportsPageProps {
+  league: LeagueView
+  /** The list of cases behind a figure, optionally narrowed to one group. */
+  caseLink: (figure: string, group?: Record<string, string>) => string
   session: StaffSession
   summary: Summary
   previous: Summary
@@ -40,6 +47,21 @@ const RATES: RateRow[] = [
   { label: '重办率', rate: 'reopenRate', numerator: 'reopened', denominator: 'closed' },
 ]
 
+const LINKED = new Set<keyof Figures>([
+  'received',
+  'invalid',
+  'merged',
+  'closed',
+  'closedOnTime',
+  'overdueOpen',
+  'rated',
+  'satisfied',
+  'dissatisfied',
+  'returned',
+  'extended',
+  'reopened',
+])
+
 const COUNTS: [keyof Figures, string][] = [
   ['received', '受理'],
   ['invalid', '无效'],
@@ -55,6 +77,28 @@ const COUNTS: [keyof Figures, string][] = [
   ['extended', '延期'],
   ['reopened', '重办'],
 ]
+
+function groupFilter(by: Grouping, key: string, summary: Summary, league: LeagueView): Record<string, string> {
+  switch (by) {
+    case 'channel':
+      return { channel: key }
+    case 'kind':
+      return { kind: key }
+    case 'category':
+      return key === 'none' ? {} : { category: key }
+    case 'unit': {
+      if (key === 'none') return { unitId: 'none' }
+      const unit = league.find((r) => r.unit.code === key)?.unit
+      return unit ? { unitId: String(unit.id) } : {}
+    }
+    case 'month': {
+      const last = new Date(Date.UTC(Number(key.slice(0, 4)), Number(key.slice(5, 7)), 0)).getUTCDate()
+      const from = `${key}-01` < summary.from ? summary.from : `${key}-01`
+      const to = `${key}-${last}` > summary.to ? summary.to : `${key}-${last}`
+      return { from, to }
+    }
+  }
+}
 
 function pct(f: Figures, row: RateRow): string {
   return formatPercent(f[row.numerator] as number, f[row.denominator] as number) ?? '—'
@@ -195,7 +239,7 @@ export function ReportsPage(props: ReportsPageProps) {
                 {COUNTS.map(([k, label]) => (
                   <tr>
                     <th scope="row">{label}</th>
-                    <td>{t[k]}</td>
+                    <td>{k === 'valid' || LINKED.has(k) ? <a href={props.caseLink(k)}>{t[k]}</a> : t[k]}</td>
                     <td>{props.previous.totals[k]}</td>
                     <td>{props.lastYear.totals[k]}</td>
                   </tr>
@@ -223,23 +267,80 @@ export function ReportsPage(props: ReportsPageProps) {
                 </tr>
               </thead>
               <tbody>
-                {s.groups.map((g) => (
+                {s.groups.map((g) => {
+                  const filter = groupFilter(s.by!, g.key, s, props.league)
+                  return (
                   <tr>
                     <th scope="row">{g.label}</th>
-                    <td>{g.received}</td>
+                    <td>
+                      <a href={props.caseLink('received', filter)}>{g.received}</a>
+                    </td>
                     <td>{g.valid}</td>
-                    <td>{g.closed}</td>
+                    <td>
+                      <a href={props.caseLink('closed', filter)}>{g.closed}</a>
+                    </td>
                     <td>{pct(g, RATES[0]!)}</td>
                     <td>{pct(g, RATES[1]!)}</td>
                     <td>{pct(g, RATES[2]!)}</td>
-                    <td>{g.overdueOpen}</td>
+                    <td>
+                      <a href={props.caseLink('overdueOpen', filter)}>{g.overdueOpen}</a>
+                    </td>
                   </tr>
-                ))}
+                  )
+                })}
               </tbody>
             </table>
           </div>
         </section>
       )}
+      <section class="card">
+        <h2 class="mt0">承办单位红黑榜</h2>
+        <p class="hint">
+          得分 = 办结率×{LEAGUE_WEIGHTS.closureRate * 100}% + 按期办结率×{LEAGUE_WEIGHTS.onTimeRate * 100}% + 满意率×
+          {LEAGUE_WEIGHTS.satisfactionRate * 100}% + (1−回退率)×{LEAGUE_WEIGHTS.returnRate * 100}% + (1−重办率)×
+          {LEAGUE_WEIGHTS.reopenRate * 100}%；无分母的比率不计入并按权重折算。有效件少于 {LEAGUE_MIN_VOLUME}{' '}
+          件的单位列出但不排名；前 {LEAGUE_HIGHLIGHT} 名为红榜，后 {LEAGUE_HIGHLIGHT} 名为黑榜。每个数字都可点开查看对应工单。
+        </p>
+        <div class="table-scroll">
+          <table class="league">
+            <thead>
+              <tr>
+                <th scope="col">名次</th>
+                <th scope="col">承办单位</th>
+                <th scope="col">得分</th>
+                <th scope="col">有效件</th>
+                <th scope="col">办结率</th>
+                <th scope="col">按期办结率</th>
+                <th scope="col">满意率</th>
+                <th scope="col">回退率</th>
+                <th scope="col">重办率</th>
+                <th scope="col">超期未办结</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.league.map((r) => {
+                const f = r.figures
+                const unit = { unitId: String(r.unit.id) }
+                const link = (figure: string, text: string) => <a href={props.caseLink(figure, unit)}>{text}</a>
+                return (
+                  <tr class={r.band ?? undefined}>
+                    <td>{r.rank ?? '—'}{r.band === 'red' ? ' 红榜' : r.band === 'black' ? ' 黑榜' : ''}</td>
+                    <th scope="row">{r.unit.name}</th>
+                    <td>{r.score === null ? '—' : r.score.toFixed(2)}</td>
+                    <td>{link('valid', String(f.valid))}</td>
+                    <td>{link('closed', pct(f, RATES[0]!))}</td>
+                    <td>{link('closedOnTime', pct(f, RATES[1]!))}</td>
+                    <td>{link('satisfied', pct(f, RATES[2]!))}</td>
+                    <td>{link('returned', pct(f, RATES[4]!))}</td>
+                    <td>{link('reopened', pct(f, RATES[5]!))}</td>
+                    <td>{link('overdueOpen', String(f.overdueOpen))}</td>
+                  </tr>
+                )
+              })}
+            </tbody>
+          </table>
+        </div>
+      </section>
     </StaffLayout>
   )
 }
