@@ -11,7 +11,7 @@ import { HotlineError, invalidField } from './domain/errors'
 import { addUser, createToken } from './services/accounts'
 import { createDeps, type Deps } from './services/deps'
 import { recount } from './services/recount'
-import { summarize } from './services/reports'
+import { briefingParagraph, summarize } from './services/reports'
 import { padDisplay, summaryCsv, summaryText } from './services/summary-formats'
 
 /** Where a command writes; tests pass buffers. */
@@ -32,7 +32,7 @@ Commands:
   token create --name N --role R [--unit UNIT]
   report --from DATE --to DATE [--scope UNIT] [--by channel|unit|category|kind|month]
          [--format json|csv|text]
-  bulletin --from DATE --to DATE [--scope UNIT]
+  bulletin --from DATE --to DATE [--scope UNIT] [--paragraph]
   recount --from DATE --to DATE [--scope UNIT]
   backup FILE
 ${ADMIN_USAGE}
@@ -200,7 +200,10 @@ async function token(deps: Deps, args: string[], io: CliIo): Promise<number> {
   return 0
 }
 
-function periodOptions(args: string[], extra: Record<string, { type: 'string' }> = {}) {
+function periodOptions(
+  args: string[],
+  extra: Record<string, { type: 'string' } | { type: 'boolean' }> = {},
+) {
   const { values } = options(args, {
     from: { type: 'string' },
     to: { type: 'string' },
@@ -208,18 +211,18 @@ function periodOptions(args: string[], extra: Record<string, { type: 'string' }>
     ...extra,
   })
   return {
-    values: values as Record<string, string | undefined>,
+    values: values as Record<string, string | boolean | undefined>,
     query: { from: required(values, 'from'), to: required(values, 'to'), scope: values.scope ?? null },
   }
 }
 
 async function report(deps: Deps, args: string[], io: CliIo): Promise<number> {
   const { values, query } = periodOptions(args, { by: { type: 'string' }, format: { type: 'string' } })
-  const by = values.by ?? null
+  const by = typeof values.by === 'string' ? values.by : null
   if (by !== null && !GROUPINGS.includes(by as Grouping)) {
     throw invalidField('by', `must be one of ${GROUPINGS.join(', ')}`)
   }
-  const format = values.format ?? 'text'
+  const format = typeof values.format === 'string' ? values.format : 'text'
   if (!['json', 'csv', 'text'].includes(format)) throw invalidField('format', 'must be json, csv or text')
   const summary = await summarize(deps, { ...query, by: by as Grouping | null })
   if (format === 'json') io.out(JSON.stringify(summary, null, 2))
@@ -229,7 +232,11 @@ async function report(deps: Deps, args: string[], io: CliIo): Promise<number> {
 }
 
 async function bulletin(deps: Deps, args: string[], io: CliIo): Promise<number> {
-  const { query } = periodOptions(args)
+  const { values, query } = periodOptions(args, { paragraph: { type: 'boolean' } })
+  if (values.paragraph) {
+    io.out(await briefingParagraph(deps, query))
+    return 0
+  }
   const summary = await summarize(deps, query)
   io.out(summary.bulletin)
   return 0
@@ -263,7 +270,13 @@ const BACKUP_TABLES = [
   'work_order_events',
   'ratings',
   'report_rollups',
+  'report_rollups_monthly',
   'counters',
+  'attachments',
+  'outbox',
+  'settings',
+  'admin_audit',
+  'reply_templates',
 ] as const
 
 async function backup(store: Store, args: string[], io: CliIo): Promise<number> {

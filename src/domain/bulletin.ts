@@ -77,3 +77,54 @@ export function bulletinSentence(
   if (satisfaction) parts.push(`满意率达${satisfaction}`)
   return parts.join(',')
 }
+
+/** What the briefing paragraph needs: the period, the scope's name, totals and channel groups. */
+export interface ParagraphInput {
+  from: LocalDate
+  to: LocalDate
+  /** The scope's name (e.g. 新建区), or null for the whole city. */
+  scopeName: string | null
+  totals: Pick<Figures, 'received' | 'closed' | 'valid' | 'satisfied' | 'rated' | 'closedOnTime'>
+  /** Figures per channel code (`hotline_12345`, `wenzheng`, `window`, …). */
+  channels: Record<string, Pick<Figures, 'received' | 'closed' | 'valid'>>
+}
+
+const MERGED_CHANNELS: [string, string][] = [
+  ['wenzheng', '“问政江西”'],
+  ['ganfutong', '“赣服通”'],
+  ['web', '网上'],
+  ['other', '公安非警务类热线'],
+]
+
+/**
+ * The service-pillar paragraph of a briefing (简报), in the style of the city's: which channels the
+ * hotline merged, the bulletin sentence, the on-time rate, the 办不成事 window and the enterprise
+ * visits, each only when it had cases. Every figure follows the bulletin's formatting rules.
+ *
+ * @example
+ * bulletinParagraph({ from: '2022-01-01', to: '2022-12-31', scopeName: '新建区', totals, channels })
+ * // '新建区“12345”热线办全面整合“问政江西”、“赣服通”等政务服务渠道,全年累计受理诉求6.5万余件,办结率100%,满意率达99.96%,按期办结率98.5%。…'
+ */
+export function bulletinParagraph(input: ParagraphInput): string {
+  const merged = MERGED_CHANNELS.filter(([code]) => (input.channels[code]?.received ?? 0) > 0).map(
+    ([, label]) => label,
+  )
+  const head = `${input.scopeName ?? ''}“12345”热线办${
+    merged.length > 0 ? `全面整合${merged.join('、')}等政务服务渠道,` : ''
+  }`
+  const parts = [head + bulletinSentence(input.from, input.to, input.totals)]
+  const onTime = formatPercent(input.totals.closedOnTime, input.totals.closed)
+  if (onTime) parts[0] += `,按期办结率${onTime}`
+  let text = `${parts[0]}。`
+  const window = input.channels.window
+  if (window && window.received > 0) {
+    const rate = formatPercent(window.closed, window.valid)
+    text += `“办不成事”反映窗口受理企业群众诉求${formatVolume(window.received)},解决${formatVolume(window.closed)}${rate ? `,办结率${rate}` : ''}。`
+  }
+  const visits = input.channels.enterprise_visit
+  if (visits && visits.received > 0) {
+    const rate = formatPercent(visits.closed, visits.valid)
+    text += `开展企业走访,解决企业反映诉求和问题线索${formatVolume(visits.received, '条')}${rate ? `,办结率为${rate}` : ''}。`
+  }
+  return text
+}

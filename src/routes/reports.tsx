@@ -8,7 +8,7 @@ import { leagueTable } from '../domain/league'
 import { addDays, isLocalDate, localDateOf } from '../domain/zoned-time'
 import { requireStaff } from '../http/staff-auth'
 import { nowOf } from '../services/deps'
-import { summarize, type SummaryQuery } from '../services/reports'
+import { briefingParagraph, summarize, type SummaryQuery } from '../services/reports'
 import { summaryCsv } from '../services/summary-formats'
 
 const HANDLING_LEVELS = new Set(['street', 'town', 'department'])
@@ -69,7 +69,8 @@ export function reportRoutes() {
     const { deps } = c.var
     const query = reportQuery(c)
     const summary = await summarize(deps, query)
-    const [previous, lastYear, units, byUnit] = await Promise.all([
+    const [paragraph, previous, lastYear, units, byUnit] = await Promise.all([
+      briefingParagraph(deps, query),
       summarize(deps, { ...query, ...previousPeriod(query.from, query.to), by: null }),
       summarize(deps, { ...query, ...lastYearPeriod(query.from, query.to), by: null }),
       listUnits(deps.db),
@@ -104,6 +105,7 @@ export function reportRoutes() {
         scopes={units.filter((u) => u.level === 'city' || u.level === 'district').map((u) => ({ code: u.code, name: u.name }))}
         query={query}
         league={league}
+        paragraph={paragraph}
         caseLink={caseLink}
         csvUrl={`/staff/reports/summary.csv?${params}`}
       />,

@@ -14,6 +14,7 @@ import type { PhotoStore } from '../services/photo-store'
 import { listCases, parseCaseListQuery, queueCounts } from '../services/queues'
 import { login, logout } from '../services/sessions'
 import { citizenView, mergeCandidates, revealIdentity, workdaysLeft } from '../services/staff-cases'
+import { replyTemplatesFor } from '../services/admin'
 import { getCase, performAction } from '../services/work-orders'
 
 const isHtmx = (c: Context) => c.req.header('HX-Request') === 'true'
@@ -56,7 +57,7 @@ async function casePageProps(
     workdaysLeft: await workdaysLeft(deps, order),
     photos: photos.map((p) => ({ id: p.id })),
     message: extra.message ?? null,
-    replyTemplates: [],
+    replyTemplates: (await replyTemplatesFor(deps, order.categoryId)).filter((x) => x.active).map((x) => x.body),
   }
 }
 

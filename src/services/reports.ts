@@ -6,7 +6,7 @@ import {
   type CaseFilter,
   type Grouping,
 } from '../../db/repositories/rollups'
-import { bulletinSentence } from '../domain/bulletin'
+import { bulletinParagraph, bulletinSentence } from '../domain/bulletin'
 import { CHANNEL_LABELS, KIND_LABELS } from '../domain/codes'
 import { invalidField } from '../domain/errors'
 import { addCounts, figuresOf, zeroCounts, type Counts, type Figures } from '../domain/figures'
@@ -192,4 +192,21 @@ async function groupNames(
       break
   }
   return names
+}
+
+/**
+ * The briefing paragraph for a period (volume, closure, on-time and satisfaction rates, the
+ * merged channels, the 办不成事 window and enterprise visits), from the rollups.
+ *
+ * @example const text = await briefingParagraph(deps, { from: '2025-01-01', to: '2025-12-31', scope: 'XJ' })
+ */
+export async function briefingParagraph(deps: Deps, query: Omit<SummaryQuery, 'by'>): Promise<string> {
+  const byChannel = await summarize(deps, { ...query, by: 'channel' })
+  return bulletinParagraph({
+    from: query.from,
+    to: query.to,
+    scopeName: byChannel.scope?.name ?? null,
+    totals: byChannel.totals,
+    channels: Object.fromEntries(byChannel.groups.map((g) => [g.key, g])),
+  })
 }

@@ -2,7 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { listCategories, listSlaRules, listUnits, loadCalendarOverrides } from '../../db/repositories/reference-data'
+import {
+  listCategories,
+  listSlaRules,
+  listUnits,
+  loadCalendarOverrides,
+} from '../../db/repositories/reference-data'
 import { findWorkOrder } from '../../db/repositories/work-orders'
 import { runAdminCommand } from '../../src/cli-admin'
 import { HotlineError } from '../../src/domain/errors'
@@ -73,7 +78,11 @@ describe.each(DIALECTS)('admin services on %s', (dialect) => {
   beforeAll(async () => {
     store = await openTestStore(dialect, DEC_20)
     fx = await seedFixture(store.deps)
-    const root = await addUser(store.deps, { username: 'root', role: 'admin', password: 'long password 1' })
+    const root = await addUser(store.deps, {
+      username: 'root',
+      role: 'admin',
+      password: 'long password 1',
+    })
     admin = { id: root.id, name: '管理员' }
   })
   afterAll(() => store.close())
@@ -107,7 +116,16 @@ describe.each(DIALECTS)('admin services on %s', (dialect) => {
     it('creates an account with a one-time password that signs in, audited without the password', async () => {
       let created = { id: 0, username: '', password: '' }
       const row = await onlyAudit(async () => {
-        created = await createUser(store.deps, { username: 'li.na', displayName: '李娜', role: 'dispatcher', unitId: String(fx.units.district) }, admin)
+        created = await createUser(
+          store.deps,
+          {
+            username: 'li.na',
+            displayName: '李娜',
+            role: 'dispatcher',
+            unitId: String(fx.units.district),
+          },
+          admin,
+        )
       })
       expect(created.password).toMatch(/^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/)
       expect(row.entity).toBe('user')
@@ -115,7 +133,13 @@ describe.each(DIALECTS)('admin services on %s', (dialect) => {
       expect(row.change).toEqual({
         action: 'create',
         before: null,
-        after: { username: 'li.na', displayName: '李娜', role: 'dispatcher', unitId: fx.units.district, active: true },
+        after: {
+          username: 'li.na',
+          displayName: '李娜',
+          role: 'dispatcher',
+          unitId: fx.units.district,
+          active: true,
+        },
       })
       const raw = JSON.stringify(row.change)
       expect(raw).not.toContain(created.password)
@@ -125,33 +149,67 @@ describe.each(DIALECTS)('admin services on %s', (dialect) => {
     })
 
     it('refuses a taken username, a caseworker without a unit and a bad role, writing nothing', async () => {
-      await refusedWithoutWrite('username', () => createUser(store.deps, { username: 'li.na', role: 'reporter' }, admin))
-      await refusedWithoutWrite('unitId', () => createUser(store.deps, { username: 'zhao', role: 'caseworker' }, admin))
-      await refusedWithoutWrite('role', () => createUser(store.deps, { username: 'zhao', role: 'boss' }, admin))
-      await refusedWithoutWrite('username', () => createUser(store.deps, { username: '赵', role: 'reporter' }, admin))
+      await refusedWithoutWrite('username', () =>
+        createUser(store.deps, { username: 'li.na', role: 'reporter' }, admin),
+      )
+      await refusedWithoutWrite('unitId', () =>
+        createUser(store.deps, { username: 'zhao', role: 'caseworker' }, admin),
+      )
+      await refusedWithoutWrite('role', () =>
+        createUser(store.deps, { username: 'zhao', role: 'boss' }, admin),
+      )
+      await refusedWithoutWrite('username', () =>
+        createUser(store.deps, { username: '赵', role: 'reporter' }, admin),
+      )
     })
 
     it('changes role and unit with before and after in the audit', async () => {
       const { id } = await createUser(store.deps, { username: 'wu', role: 'reporter' }, admin)
       const row = await onlyAudit(() =>
-        updateUser(store.deps, id, { displayName: '吴', role: 'caseworker', unitId: fx.units.street }, admin),
+        updateUser(
+          store.deps,
+          id,
+          { displayName: '吴', role: 'caseworker', unitId: fx.units.street },
+          admin,
+        ),
       )
       expect(row.change.action).toBe('update')
       expect(row.change.before).toMatchObject({ role: 'reporter', unitId: null, displayName: 'wu' })
-      expect(row.change.after).toMatchObject({ role: 'caseworker', unitId: fx.units.street, displayName: '吴' })
-      await refusedWithoutWrite('unitId', () => updateUser(store.deps, id, { role: 'caseworker', unitId: '' }, admin))
+      expect(row.change.after).toMatchObject({
+        role: 'caseworker',
+        unitId: fx.units.street,
+        displayName: '吴',
+      })
+      await refusedWithoutWrite('unitId', () =>
+        updateUser(store.deps, id, { role: 'caseworker', unitId: '' }, admin),
+      )
     })
 
     it('disabling ends every session at once; enabling lets the account sign in again', async () => {
-      const { id, password } = await createUser(store.deps, { username: 'qian', role: 'supervisor' }, admin)
+      const { id, password } = await createUser(
+        store.deps,
+        { username: 'qian', role: 'supervisor' },
+        admin,
+      )
       const a = await login(store.deps, 'qian', password)
       const b = await login(store.deps, 'qian', password)
       expect(await sessionOf(store.deps, a.sessionId)).toBeDefined()
       const row = await onlyAudit(() => setUserActive(store.deps, id, false, admin))
-      expect(row.change).toMatchObject({ action: 'disable', before: { active: true }, after: { active: false }, endedSessions: 2 })
+      expect(row.change).toMatchObject({
+        action: 'disable',
+        before: { active: true },
+        after: { active: false },
+        endedSessions: 2,
+      })
       expect(await sessionOf(store.deps, a.sessionId)).toBeUndefined()
       expect(await sessionOf(store.deps, b.sessionId)).toBeUndefined()
-      expect(await store.deps.db.selectFrom('sessions').select('id_hash').where('user_id', '=', id).execute()).toEqual([])
+      expect(
+        await store.deps.db
+          .selectFrom('sessions')
+          .select('id_hash')
+          .where('user_id', '=', id)
+          .execute(),
+      ).toEqual([])
       await expect(login(store.deps, 'qian', password)).rejects.toThrow()
       await onlyAudit(() => setUserActive(store.deps, id, true, admin))
       await expect(login(store.deps, 'qian', password)).resolves.toBeDefined()
@@ -159,20 +217,33 @@ describe.each(DIALECTS)('admin services on %s', (dialect) => {
 
     it('keeps at least one admin: nobody disables or demotes themselves or the last admin', async () => {
       await refusedWithoutWrite('active', () => setUserActive(store.deps, admin.id!, false, admin))
-      await refusedWithoutWrite('role', () => updateUser(store.deps, admin.id!, { role: 'reporter' }, admin))
+      await refusedWithoutWrite('role', () =>
+        updateUser(store.deps, admin.id!, { role: 'reporter' }, admin),
+      )
       const other = { id: 999_999, name: '另一位管理员' }
       await refusedWithoutWrite('active', () => setUserActive(store.deps, admin.id!, false, other))
     })
 
     it('resetting a password unlocks the account, ends its sessions, and logs no secret', async () => {
-      const { id, password } = await createUser(store.deps, { username: 'sun', role: 'reporter' }, admin)
+      const { id, password } = await createUser(
+        store.deps,
+        { username: 'sun', role: 'reporter' },
+        admin,
+      )
       const s = await login(store.deps, 'sun', password)
-      await store.deps.db.updateTable('users').set({ locked_until: '2099-01-01T00:00:00.000Z' }).where('id', '=', id).execute()
+      await store.deps.db
+        .updateTable('users')
+        .set({ locked_until: '2099-01-01T00:00:00.000Z' })
+        .where('id', '=', id)
+        .execute()
       let fresh = ''
       const row = await onlyAudit(async () => {
         fresh = (await resetUserPassword(store.deps, id, admin)).password
       })
-      expect(row.change).toMatchObject({ action: 'reset_password', after: { passwordChanged: true, lockedUntil: null } })
+      expect(row.change).toMatchObject({
+        action: 'reset_password',
+        after: { passwordChanged: true, lockedUntil: null },
+      })
       expect(JSON.stringify(row.change)).not.toContain(fresh)
       expect(await sessionOf(store.deps, s.sessionId)).toBeUndefined()
       await expect(login(store.deps, 'sun', password)).rejects.toThrow()
@@ -184,11 +255,32 @@ describe.each(DIALECTS)('admin services on %s', (dialect) => {
     it('adds and changes a unit, each change one audit row', async () => {
       let id = 0
       const created = await onlyAudit(async () => {
-        id = await createUnit(store.deps, { code: 'XJ-LH', name: '乐化镇', parentId: String(fx.units.district), level: 'town' }, admin)
+        id = await createUnit(
+          store.deps,
+          { code: 'XJ-LH', name: '乐化镇', parentId: String(fx.units.district), level: 'town' },
+          admin,
+        )
       })
-      expect(created.change.after).toEqual({ code: 'XJ-LH', name: '乐化镇', parentId: fx.units.district, level: 'town', active: true })
+      expect(created.change.after).toEqual({
+        code: 'XJ-LH',
+        name: '乐化镇',
+        parentId: fx.units.district,
+        level: 'town',
+        active: true,
+      })
       const changed = await onlyAudit(() =>
-        updateUnit(store.deps, id, { code: 'XJ-LH', name: '乐化镇人民政府', parentId: fx.units.district, level: 'town', active: '' }, admin),
+        updateUnit(
+          store.deps,
+          id,
+          {
+            code: 'XJ-LH',
+            name: '乐化镇人民政府',
+            parentId: fx.units.district,
+            level: 'town',
+            active: '',
+          },
+          admin,
+        ),
       )
       expect(changed.change.before).toMatchObject({ name: '乐化镇', active: true })
       expect(changed.change.after).toMatchObject({ name: '乐化镇人民政府', active: false })
@@ -198,12 +290,35 @@ describe.each(DIALECTS)('admin services on %s', (dialect) => {
 
     it('refuses a taken code, an unknown level, a missing parent and a cycle, writing nothing', async () => {
       const count = (await listUnits(store.deps.db)).length
-      await refusedWithoutWrite('code', () => createUnit(store.deps, { code: 'XJ', name: '重复', level: 'district' }, admin))
-      await refusedWithoutWrite('level', () => createUnit(store.deps, { code: 'NEW', name: '新', level: 'province' }, admin))
-      await refusedWithoutWrite('parentId', () => createUnit(store.deps, { code: 'NEW', name: '新', parentId: 99_999, level: 'street' }, admin))
-      await refusedWithoutWrite('name', () => createUnit(store.deps, { code: 'NEW', name: '  ', level: 'street' }, admin))
+      await refusedWithoutWrite('code', () =>
+        createUnit(store.deps, { code: 'XJ', name: '重复', level: 'district' }, admin),
+      )
+      await refusedWithoutWrite('level', () =>
+        createUnit(store.deps, { code: 'NEW', name: '新', level: 'province' }, admin),
+      )
       await refusedWithoutWrite('parentId', () =>
-        updateUnit(store.deps, fx.units.district, { code: 'XJ', name: '新建区', parentId: fx.units.street, level: 'district', active: true }, admin),
+        createUnit(
+          store.deps,
+          { code: 'NEW', name: '新', parentId: 99_999, level: 'street' },
+          admin,
+        ),
+      )
+      await refusedWithoutWrite('name', () =>
+        createUnit(store.deps, { code: 'NEW', name: '  ', level: 'street' }, admin),
+      )
+      await refusedWithoutWrite('parentId', () =>
+        updateUnit(
+          store.deps,
+          fx.units.district,
+          {
+            code: 'XJ',
+            name: '新建区',
+            parentId: fx.units.street,
+            level: 'district',
+            active: true,
+          },
+          admin,
+        ),
       )
       expect((await listUnits(store.deps.db)).length).toBe(count)
     })
@@ -211,24 +326,68 @@ describe.each(DIALECTS)('admin services on %s', (dialect) => {
     it('adds a second-level category with a default unit and keeps the tree two levels deep', async () => {
       let id = 0
       const row = await onlyAudit(async () => {
-        id = await createCategory(store.deps, { code: 'noise.night', name: '夜间施工', parentId: fx.categories.noise, defaultUnitId: fx.units.bureau }, admin)
+        id = await createCategory(
+          store.deps,
+          {
+            code: 'noise.night',
+            name: '夜间施工',
+            parentId: fx.categories.noise,
+            defaultUnitId: fx.units.bureau,
+          },
+          admin,
+        )
       })
-      expect(row.change.after).toEqual({ code: 'noise.night', name: '夜间施工', parentId: fx.categories.noise, defaultUnitId: fx.units.bureau, active: true })
+      expect(row.change.after).toEqual({
+        code: 'noise.night',
+        name: '夜间施工',
+        parentId: fx.categories.noise,
+        defaultUnitId: fx.units.bureau,
+        active: true,
+      })
       await refusedWithoutWrite('parentId', () =>
         createCategory(store.deps, { code: 'noise.night.late', name: '深夜', parentId: id }, admin),
       )
       await refusedWithoutWrite('parentId', () =>
-        updateCategory(store.deps, fx.categories.noise, { code: 'noise', name: '噪音扰民', parentId: fx.categories.roads, active: true }, admin),
+        updateCategory(
+          store.deps,
+          fx.categories.noise,
+          { code: 'noise', name: '噪音扰民', parentId: fx.categories.roads, active: true },
+          admin,
+        ),
       )
       await refusedWithoutWrite('defaultUnitId', () =>
-        updateCategory(store.deps, id, { code: 'noise.night', name: '夜间施工', parentId: fx.categories.noise, defaultUnitId: 99_999, active: true }, admin),
+        updateCategory(
+          store.deps,
+          id,
+          {
+            code: 'noise.night',
+            name: '夜间施工',
+            parentId: fx.categories.noise,
+            defaultUnitId: 99_999,
+            active: true,
+          },
+          admin,
+        ),
       )
       const moved = await onlyAudit(() =>
-        updateCategory(store.deps, id, { code: 'noise.night', name: '夜间施工', parentId: fx.categories.noise, defaultUnitId: fx.units.street, active: true }, admin),
+        updateCategory(
+          store.deps,
+          id,
+          {
+            code: 'noise.night',
+            name: '夜间施工',
+            parentId: fx.categories.noise,
+            defaultUnitId: fx.units.street,
+            active: true,
+          },
+          admin,
+        ),
       )
       expect(moved.change.before).toMatchObject({ defaultUnitId: fx.units.bureau })
       expect(moved.change.after).toMatchObject({ defaultUnitId: fx.units.street })
-      expect((await listCategories(store.deps.db)).find((c) => c.id === id)?.defaultUnitId).toBe(fx.units.street)
+      expect((await listCategories(store.deps.db)).find((c) => c.id === id)?.defaultUnitId).toBe(
+        fx.units.street,
+      )
     })
   })
 
@@ -237,7 +396,13 @@ describe.each(DIALECTS)('admin services on %s', (dialect) => {
       store.setNow('2026-03-02T02:00:00.000Z') // Monday
       const before = await fileCase(store.deps, complaint, fx.actors.citizen)
       expect(before.order.dueWorkdays).toBe(13)
-      const row = await onlyAudit(() => setSlaRule(store.deps, { kind: 'complaint', urgency: '', channel: '', workdays: '5' }, admin))
+      const row = await onlyAudit(() =>
+        setSlaRule(
+          store.deps,
+          { kind: 'complaint', urgency: '', channel: '', workdays: '5' },
+          admin,
+        ),
+      )
       expect(row.entity).toBe('sla_rule')
       expect(row.change).toMatchObject({
         action: 'update',
@@ -255,22 +420,42 @@ describe.each(DIALECTS)('admin services on %s', (dialect) => {
     it('adds a rule for a new combination and deletes it, each audited', async () => {
       let id = 0
       const added = await onlyAudit(async () => {
-        const r = await setSlaRule(store.deps, { channel: 'enterprise_visit', urgency: 'urgent', workdays: 2 }, admin)
+        const r = await setSlaRule(
+          store.deps,
+          { channel: 'enterprise_visit', urgency: 'urgent', workdays: 2 },
+          admin,
+        )
         expect(r.created).toBe(true)
         id = r.id
       })
-      expect(added.change).toMatchObject({ action: 'create', before: null, after: { channel: 'enterprise_visit', urgency: 'urgent', kind: null, workdays: 2 } })
+      expect(added.change).toMatchObject({
+        action: 'create',
+        before: null,
+        after: { channel: 'enterprise_visit', urgency: 'urgent', kind: null, workdays: 2 },
+      })
       const deleted = await onlyAudit(() => deleteSlaRule(store.deps, id, admin))
-      expect(deleted.change).toMatchObject({ action: 'delete', after: null, before: { workdays: 2 } })
+      expect(deleted.change).toMatchObject({
+        action: 'delete',
+        after: null,
+        before: { workdays: 2 },
+      })
       expect((await listSlaRulesWithIds(store.deps)).some((r) => r.id === id)).toBe(false)
     })
 
     it('refuses bad kinds and workdays, writing nothing', async () => {
       const rules = await listSlaRules(store.deps.db)
-      await refusedWithoutWrite('kind', () => setSlaRule(store.deps, { kind: 'praise', workdays: 3 }, admin))
-      await refusedWithoutWrite('workdays', () => setSlaRule(store.deps, { kind: 'help', workdays: -1 }, admin))
-      await refusedWithoutWrite('workdays', () => setSlaRule(store.deps, { kind: 'help', workdays: 'three' }, admin))
-      await refusedWithoutWrite('channel', () => setSlaRule(store.deps, { channel: 'fax', workdays: 3 }, admin))
+      await refusedWithoutWrite('kind', () =>
+        setSlaRule(store.deps, { kind: 'praise', workdays: 3 }, admin),
+      )
+      await refusedWithoutWrite('workdays', () =>
+        setSlaRule(store.deps, { kind: 'help', workdays: -1 }, admin),
+      )
+      await refusedWithoutWrite('workdays', () =>
+        setSlaRule(store.deps, { kind: 'help', workdays: 'three' }, admin),
+      )
+      await refusedWithoutWrite('channel', () =>
+        setSlaRule(store.deps, { channel: 'fax', workdays: 3 }, admin),
+      )
       expect(await listSlaRules(store.deps.db)).toEqual(rules)
     })
   })
@@ -278,16 +463,26 @@ describe.each(DIALECTS)('admin services on %s', (dialect) => {
   describe('the holiday calendar', () => {
     it('a day override changes the next deadline and can be removed', async () => {
       store.setNow('2026-03-02T02:00:00.000Z')
-      const row = await onlyAudit(() => setCalendarDay(store.deps, { day: '2026-03-03', workday: '0', note: '台风停工' }, admin))
-      expect(row.change).toEqual({ action: 'create', before: null, after: { day: '2026-03-03', workday: false, note: '台风停工' } })
+      const row = await onlyAudit(() =>
+        setCalendarDay(store.deps, { day: '2026-03-03', workday: '0', note: '台风停工' }, admin),
+      )
+      expect(row.change).toEqual({
+        action: 'create',
+        before: null,
+        after: { day: '2026-03-03', workday: false, note: '台风停工' },
+      })
       const help = await fileCase(store.deps, { ...complaint, kind: 'help' }, fx.actors.citizen)
       expect(help.order.dueAt).toBe('2026-03-06T15:59:59.000Z') // Tue 3rd off: Wed, Thu, Fri
       const removed = await onlyAudit(() => deleteCalendarDay(store.deps, '2026-03-03', admin))
       expect(removed.change).toMatchObject({ action: 'delete', after: null })
       const next = await fileCase(store.deps, { ...complaint, kind: 'help' }, fx.actors.citizen)
       expect(next.order.dueAt).toBe('2026-03-05T15:59:59.000Z')
-      await refusedWithoutWrite('day', () => setCalendarDay(store.deps, { day: '2026-02-30', workday: '0' }, admin))
-      await refusedWithoutWrite('workday', () => setCalendarDay(store.deps, { day: '2026-03-04', workday: 'maybe' }, admin))
+      await refusedWithoutWrite('day', () =>
+        setCalendarDay(store.deps, { day: '2026-02-30', workday: '0' }, admin),
+      )
+      await refusedWithoutWrite('workday', () =>
+        setCalendarDay(store.deps, { day: '2026-03-04', workday: 'maybe' }, admin),
+      )
       store.setNow(DEC_20)
     })
 
@@ -300,15 +495,23 @@ describe.each(DIALECTS)('admin services on %s', (dialect) => {
         { day: '2027-01-03', workday: false, note: null },
         { day: '2027-02-06', workday: true, note: '春节调休' },
       ])
-      expect(parseSchedule('{"holidays":["2027-01-01"],"workdays":[{"day":"2027-02-06","note":"调休"}]}').days).toEqual([
+      expect(
+        parseSchedule('{"holidays":["2027-01-01"],"workdays":[{"day":"2027-02-06","note":"调休"}]}')
+          .days,
+      ).toEqual([
         { day: '2027-01-01', workday: false, note: null },
         { day: '2027-02-06', workday: true, note: '调休' },
       ])
-      const pkg = '{"holidays":{"2026-10-01":"National Day,国庆节,8","2027-01-01":"New Year,元旦,1"},"workdays":{}}'
-      expect(parseSchedule(pkg, 2027).days).toEqual([{ day: '2027-01-01', workday: false, note: 'New Year,元旦,1' }])
+      const pkg =
+        '{"holidays":{"2026-10-01":"National Day,国庆节,8","2027-01-01":"New Year,元旦,1"},"workdays":{}}'
+      expect(parseSchedule(pkg, 2027).days).toEqual([
+        { day: '2027-01-01', workday: false, note: 'New Year,元旦,1' },
+      ])
       expect(refusalSync(() => parseSchedule(pkg)).fields).toHaveProperty('year')
       expect(refusalSync(() => parseSchedule('2027-01-01 放假')).message).toContain('第 1 行')
-      expect(refusalSync(() => parseSchedule('2027-01-01 休', 2028)).fields).toHaveProperty('schedule')
+      expect(refusalSync(() => parseSchedule('2027-01-01 休', 2028)).fields).toHaveProperty(
+        'schedule',
+      )
       expect(refusalSync(() => parseSchedule('{"holidays": 3}')).fields).toHaveProperty('schedule')
       expect(refusalSync(() => parseSchedule('')).fields).toHaveProperty('schedule')
     })
@@ -321,7 +524,12 @@ describe.each(DIALECTS)('admin services on %s', (dialect) => {
       ])
       const open = await fileCase(store.deps, complaint, fx.actors.citizen)
       const closed = await fileCase(store.deps, complaint, fx.actors.dispatcher)
-      await performAction(store.deps, closed.order.id, { action: 'direct_answer', reply: '已答复' }, fx.actors.dispatcher)
+      await performAction(
+        store.deps,
+        closed.order.id,
+        { action: 'direct_answer', reply: '已答复' },
+        fx.actors.dispatcher,
+      )
       const closedBefore = await findWorkOrder(store.deps.db, closed.order.id)
       expect(open.order.dueWorkdays).toBe(13)
       expect(open.order.dueProvisional).toBe(true)
@@ -335,7 +543,12 @@ describe.each(DIALECTS)('admin services on %s', (dialect) => {
       })
       const after = await findWorkOrder(store.deps.db, open.order.id)
       const { overrides, years } = await loadCalendarOverrides(store.deps.db)
-      const expected = deadline(officialCalendar(overrides, years), '2026-12-20', 13, 'Asia/Shanghai')
+      const expected = deadline(
+        officialCalendar(overrides, years),
+        '2026-12-20',
+        13,
+        'Asia/Shanghai',
+      )
       expect(after?.dueProvisional).toBe(false)
       expect(after?.dueAt).toBe(expected.dueAt)
       expect(after?.dueAt).toBe('2027-01-07T15:59:59.000Z')
@@ -344,10 +557,16 @@ describe.each(DIALECTS)('admin services on %s', (dialect) => {
 
       expect(row.entity).toBe('calendar_year')
       expect(row.entityId).toBe('2027')
-      expect(row.change).toMatchObject({ action: 'load', before: { loaded: false, days: [] }, after: { loaded: true } })
+      expect(row.change).toMatchObject({
+        action: 'load',
+        before: { loaded: false, days: [] },
+        after: { loaded: true },
+      })
       expect(row.change.recomputedCaseIds).toContain(open.order.id)
       expect(row.change.recomputedCaseIds).not.toContain(closed.order.id)
-      expect((await calendarStatus(store.deps)).years.find((y) => y.year === 2027)?.source).toBe('loaded')
+      expect((await calendarStatus(store.deps)).years.find((y) => y.year === 2027)?.source).toBe(
+        'loaded',
+      )
 
       const next = await fileCase(store.deps, complaint, fx.actors.citizen)
       expect(next.order).toMatchObject({ dueProvisional: false, dueAt: '2027-01-07T15:59:59.000Z' })
@@ -356,34 +575,82 @@ describe.each(DIALECTS)('admin services on %s', (dialect) => {
     it('refuses a schedule with days of another year or twice the same day, writing nothing', async () => {
       const before = await loadCalendarOverrides(store.deps.db)
       await refusedWithoutWrite('days', () =>
-        loadCalendarYear(store.deps, 2028, [{ day: '2027-05-01', workday: false, note: null }], admin),
+        loadCalendarYear(
+          store.deps,
+          2028,
+          [{ day: '2027-05-01', workday: false, note: null }],
+          admin,
+        ),
       )
       await refusedWithoutWrite('days', () =>
-        loadCalendarYear(store.deps, 2028, [
-          { day: '2028-05-01', workday: false, note: null },
-          { day: '2028-05-01', workday: true, note: null },
-        ], admin),
+        loadCalendarYear(
+          store.deps,
+          2028,
+          [
+            { day: '2028-05-01', workday: false, note: null },
+            { day: '2028-05-01', workday: true, note: null },
+          ],
+          admin,
+        ),
       )
       await refusedWithoutWrite('days', () => loadCalendarYear(store.deps, 2028, [], admin))
-      await refusedWithoutWrite('year', () => loadCalendarYear(store.deps, 1999, [{ day: '1999-05-01', workday: false, note: null }], admin))
+      await refusedWithoutWrite('year', () =>
+        loadCalendarYear(
+          store.deps,
+          1999,
+          [{ day: '1999-05-01', workday: false, note: null }],
+          admin,
+        ),
+      )
       expect(await loadCalendarOverrides(store.deps.db)).toEqual(before)
     })
   })
 
   describe('reply templates', () => {
     it('adds templates per category and offers a case the category, parent and general ones', async () => {
-      const general = await createReplyTemplate(store.deps, { title: '已受理', body: '您的诉求已受理。' }, admin)
-      const roads = await createReplyTemplate(store.deps, { categoryId: fx.categories.roads, title: '已修复', body: '路面已修复。' }, admin)
-      const noise = await createReplyTemplate(store.deps, { categoryId: String(fx.categories.noise), title: '已劝导', body: '已劝导施工方。' }, admin)
+      const general = await createReplyTemplate(
+        store.deps,
+        { title: '已受理', body: '您的诉求已受理。' },
+        admin,
+      )
+      const roads = await createReplyTemplate(
+        store.deps,
+        { categoryId: fx.categories.roads, title: '已修复', body: '路面已修复。' },
+        admin,
+      )
+      const noise = await createReplyTemplate(
+        store.deps,
+        { categoryId: String(fx.categories.noise), title: '已劝导', body: '已劝导施工方。' },
+        admin,
+      )
       const offered = await replyTemplatesFor(store.deps, fx.categories.potholes)
       expect(offered.map((t) => t.id).sort()).toEqual([general, roads].sort())
       const row = await onlyAudit(() =>
-        updateReplyTemplate(store.deps, noise, { categoryId: fx.categories.noise, title: '已劝导', body: '已劝导施工方停工。', active: false }, admin),
+        updateReplyTemplate(
+          store.deps,
+          noise,
+          {
+            categoryId: fx.categories.noise,
+            title: '已劝导',
+            body: '已劝导施工方停工。',
+            active: false,
+          },
+          admin,
+        ),
       )
-      expect(row.change).toMatchObject({ before: { active: true, body: '已劝导施工方。' }, after: { active: false, body: '已劝导施工方停工。' } })
-      expect((await replyTemplatesFor(store.deps, fx.categories.noise)).map((t) => t.id)).toEqual([general])
-      await refusedWithoutWrite('body', () => createReplyTemplate(store.deps, { title: '空', body: '' }, admin))
-      await refusedWithoutWrite('categoryId', () => createReplyTemplate(store.deps, { categoryId: 99_999, title: 't', body: 'b' }, admin))
+      expect(row.change).toMatchObject({
+        before: { active: true, body: '已劝导施工方。' },
+        after: { active: false, body: '已劝导施工方停工。' },
+      })
+      expect((await replyTemplatesFor(store.deps, fx.categories.noise)).map((t) => t.id)).toEqual([
+        general,
+      ])
+      await refusedWithoutWrite('body', () =>
+        createReplyTemplate(store.deps, { title: '空', body: '' }, admin),
+      )
+      await refusedWithoutWrite('categoryId', () =>
+        createReplyTemplate(store.deps, { categoryId: 99_999, title: 't', body: 'b' }, admin),
+      )
     })
   })
 
@@ -432,13 +699,39 @@ describe.each(DIALECTS)('admin commands on %s', (dialect) => {
   }
 
   it('adds a unit and a category by the codes of their parents, audited as the command line', async () => {
-    const unit = await run(['unit', 'add', '--code', 'XJ-WC', '--name', '望城镇', '--parent', 'XJ', '--level', 'town'])
+    const unit = await run([
+      'unit',
+      'add',
+      '--code',
+      'XJ-WC',
+      '--name',
+      '望城镇',
+      '--parent',
+      'XJ',
+      '--level',
+      'town',
+    ])
     expect(unit).toMatchObject({ code: 0, err: '' })
-    const category = await run(['category', 'add', '--code', 'roads.lights', '--name', '路灯', '--parent', 'roads', '--default-unit', 'XJ-WC'])
+    const category = await run([
+      'category',
+      'add',
+      '--code',
+      'roads.lights',
+      '--name',
+      '路灯',
+      '--parent',
+      'roads',
+      '--default-unit',
+      'XJ-WC',
+    ])
     expect(category).toMatchObject({ code: 0, err: '' })
     const units = await listUnits(store.deps.db)
     const town = units.find((u) => u.code === 'XJ-WC')
-    expect(town).toMatchObject({ name: '望城镇', level: 'town', parentId: units.find((u) => u.code === 'XJ')?.id })
+    expect(town).toMatchObject({
+      name: '望城镇',
+      level: 'town',
+      parentId: units.find((u) => u.code === 'XJ')?.id,
+    })
     const lights = (await listCategories(store.deps.db)).find((c) => c.code === 'roads.lights')
     expect(lights?.defaultUnitId).toBe(town?.id)
     const { rows } = await listAudit(store.deps, { page: 1, pageSize: 2 })
@@ -453,11 +746,23 @@ describe.each(DIALECTS)('admin commands on %s', (dialect) => {
     const cases: [string[], RegExp][] = [
       [['unit', 'add', '--name', '无代码', '--level', 'town'], /code: is required/],
       [['unit', 'add', '--code', 'X1', '--name', 'n', '--level', 'village'], /level: /],
-      [['unit', 'add', '--code', 'X1', '--name', 'n', '--level', 'town', '--parent', 'nowhere'], /parent: no unit/],
+      [
+        ['unit', 'add', '--code', 'X1', '--name', 'n', '--level', 'town', '--parent', 'nowhere'],
+        /parent: no unit/,
+      ],
       [['unit', 'add', '--code', 'XJ', '--name', 'n', '--level', 'town'], /code: .*已被使用/],
-      [['unit', 'add', '--code', 'X1', '--name', 'n', '--level', 'town', '--colour', 'red'], /Unknown option '--colour'/],
-      [['category', 'add', '--code', 'c1', '--name', 'n', '--default-unit', 'nowhere'], /default-unit: no unit/],
-      [['category', 'add', '--code', 'c1', '--name', 'n', '--parent', 'nothing'], /parent: no category/],
+      [
+        ['unit', 'add', '--code', 'X1', '--name', 'n', '--level', 'town', '--colour', 'red'],
+        /Unknown option '--colour'/,
+      ],
+      [
+        ['category', 'add', '--code', 'c1', '--name', 'n', '--default-unit', 'nowhere'],
+        /default-unit: no unit/,
+      ],
+      [
+        ['category', 'add', '--code', 'c1', '--name', 'n', '--parent', 'nothing'],
+        /parent: no category/,
+      ],
       [['sla', 'set', '--kind', 'complaint'], /workdays: is required/],
       [['sla', 'set', '--workdays', 'ten'], /workdays: must be a whole number/],
       [['sla', 'set', '--workdays', '3', '--urgency', 'asap'], /urgency: /],
@@ -484,8 +789,12 @@ describe.each(DIALECTS)('admin commands on %s', (dialect) => {
   })
 
   it('sets and lists SLA rules', async () => {
-    expect((await run(['sla', 'set', '--kind', 'help', '--workdays', '2'])).out).toMatch(/changed: 2 working days/)
-    expect((await run(['sla', 'set', '--channel', 'web', '--urgency', 'urgent', '--workdays', '1'])).out).toMatch(/added/)
+    expect((await run(['sla', 'set', '--kind', 'help', '--workdays', '2'])).out).toMatch(
+      /changed: 2 working days/,
+    )
+    expect(
+      (await run(['sla', 'set', '--channel', 'web', '--urgency', 'urgent', '--workdays', '1'])).out,
+    ).toMatch(/added/)
     const list = await run(['sla', 'list'])
     expect(list.code).toBe(0)
     expect(list.out).toMatch(/help\s+\*\s+\*\s+2/)
@@ -502,12 +811,18 @@ describe.each(DIALECTS)('admin commands on %s', (dialect) => {
     expect(loaded.out).toContain('loaded 2027: 3 days off, 1 make-up working days')
     expect((await run(['calendar', 'status'])).out).toMatch(/2027 {2}scheduled \(loaded /)
     const pkg = join(dir, 'package.json')
-    writeFileSync(pkg, JSON.stringify({ holidays: { '2028-01-01': '元旦', '2027-01-01': '元旦' }, workdays: {} }))
+    writeFileSync(
+      pkg,
+      JSON.stringify({ holidays: { '2028-01-01': '元旦', '2027-01-01': '元旦' }, workdays: {} }),
+    )
     expect((await run(['calendar', 'load', pkg])).err).toMatch(/year: /)
     expect((await run(['calendar', 'load', pkg, '--year', '2028'])).code).toBe(0)
     expect((await loadCalendarOverrides(store.deps.db)).years.sort()).toEqual([2027, 2028])
 
-    const tpl = await run(['template', 'add', '--category', 'roads', '--title', '已修复'], '您反映的路面问题已修复。\n')
+    const tpl = await run(
+      ['template', 'add', '--category', 'roads', '--title', '已修复'],
+      '您反映的路面问题已修复。\n',
+    )
     expect(tpl.code).toBe(0)
     const [row] = await store.deps.db.selectFrom('reply_templates').selectAll().execute()
     expect(row).toMatchObject({ title: '已修复', body: '您反映的路面问题已修复。', active: 1 })

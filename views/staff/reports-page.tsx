@@ -11,6 +11,8 @@ export type LeagueView = LeagueRow<{ id: number; code: string; name: string }>[]
 
 /** Props of {@link ReportsPage}. */
 export interface ReportsPageProps {
+  /** The briefing paragraph (简报段落) for the period. */
+  paragraph: string
   league: LeagueView
   /** The list of cases behind a figure, optionally narrowed to one group. */
   caseLink: (figure: string, group?: Record<string, string>) => string
@@ -168,7 +170,8 @@ export function ReportsPage(props: ReportsPageProps) {
       <p class="lead">
         {s.from} 至 {s.to}
         {s.scope ? ` · ${s.scope.name}` : ''} · 统计口径：{s.timezone}，截至 {s.asOf.slice(0, 16).replace('T', ' ')} UTC ·{' '}
-        <a href={props.csvUrl}>导出 CSV</a>
+        <a href={props.csvUrl}>导出 CSV</a> · <a href={props.csvUrl.replace('summary.csv', 'summary.xlsx')}>导出 Excel</a> ·{' '}
+        <a href="/staff/reports/snapshots">月度发布</a>
       </p>
       <section class="card">
         <h2 class="mt0">简报表述</h2>
@@ -181,6 +184,17 @@ export function ReportsPage(props: ReportsPageProps) {
         <p>
           <button type="button" class="secondary js-only" data-copy-value="bulletin">
             复制
+          </button>
+        </p>
+        <label class="label" for="paragraph">
+          简报段落（渠道整合、办结、按期、满意、“办不成事”窗口、企业走访）
+        </label>
+        <textarea id="paragraph" rows={4}>
+          {props.paragraph}
+        </textarea>
+        <p>
+          <button type="button" class="secondary js-only" data-copy-value="paragraph">
+            复制段落
           </button>
         </p>
       </section>
