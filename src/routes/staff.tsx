@@ -183,7 +183,7 @@ export function staffRoutes(options: { photoStore: PhotoStore }) {
     }
     c.header('Cache-Control', 'no-store')
     const props = await casePageProps(c, id, { message })
-    if (isHtmx(c)) return c.html(<CasePanel {...props} />, status === 200 ? 200 : 200)
+    if (isHtmx(c)) return c.html(<CasePanel {...props} />)
     return c.html(<CasePage {...props} />, status)
   })
 

@@ -77,6 +77,10 @@ export function CaseResults(props: CasesPageProps) {
   }
   return (
     <div id="results">
+      <input type="hidden" name="queue" value={query.queue} form="filters" />
+      {query.figure && <input type="hidden" name="figure" value={query.figure} form="filters" />}
+      {query.scope && <input type="hidden" name="scope" value={query.scope} form="filters" />}
+      {query.category && <input type="hidden" name="category" value={query.category} form="filters" />}
       <ul class="tabs" aria-label="工作队列">
         {QUEUES.map((q) => (
           <li>
@@ -95,7 +99,9 @@ export function CaseResults(props: CasesPageProps) {
         ))}
       </ul>
       <p class="lead">
-        共 {props.total} 件 · 第 {query.page}/{pages} 页
+        共 {props.total} 件 · 第 {query.page}/{pages} 页 ·{' '}
+        <a href={listUrl(query, { page: 1 }).replace('/staff/cases', '/staff/cases/export.csv')}>导出 CSV</a> ·{' '}
+        <a href={listUrl(query, { page: 1 }).replace('/staff/cases', '/staff/cases/export.xlsx')}>导出 Excel</a>
       </p>
       <div class="table-scroll">
         <table class="cases">
@@ -106,8 +112,12 @@ export function CaseResults(props: CasesPageProps) {
               <th scope="col">渠道 / 类型</th>
               <th scope="col">状态</th>
               <th scope="col">承办单位</th>
-              <th scope="col">{sortLink('received_at', '受理时间')}</th>
-              <th scope="col">{sortLink('due_at', '办理时限')}</th>
+              <th scope="col" class="num">
+                {sortLink('received_at', '受理时间')}
+              </th>
+              <th scope="col" class="num">
+                {sortLink('due_at', '办理时限')}
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -169,6 +179,7 @@ export function CasesPage(props: CasesPageProps) {
         </p>
       )}
       <form
+        id="filters"
         class="card filters"
         method="get"
         action="/staff/cases"
@@ -178,11 +189,8 @@ export function CasesPage(props: CasesPageProps) {
         hx-push-url="true"
         hx-trigger="submit, change"
       >
-        <input type="hidden" name="queue" value={q.queue} />
-        {q.figure && <input type="hidden" name="figure" value={q.figure} />}
-        {q.scope && <input type="hidden" name="scope" value={q.scope} />}
-        {q.category && <input type="hidden" name="category" value={q.category} />}
-        <div class="field">
+
+        <div class="field wide">
           <label class="label" for="f-q">
             搜索
           </label>
