@@ -11,6 +11,7 @@ import type {
   ReportRollupsTable,
 } from './tables/report-rollups.table'
 import type { SlaRulesTable } from './tables/sla-rules.table'
+import type { ReportSnapshotsTable } from './tables/snapshots.table'
 import type { UnitsTable } from './tables/units.table'
 import type {
   ApiTokensTable,
@@ -44,6 +45,7 @@ export interface Database {
   settings: SettingsTable
   admin_audit: AdminAuditTable
   reply_templates: ReplyTemplatesTable
+  report_snapshots: ReportSnapshotsTable
 }
 
 /** The typed query builder the repositories take first. */

@@ -9,11 +9,14 @@ import { withDeps } from './http/deps'
 import { errorResponse } from './http/errors'
 import { memoryRateLimitStore, rateLimit, type RateLimitStore } from './http/rate-limit'
 import { securityHeaders } from './http/security'
+import { apiRoutes } from './routes/api'
 import { assetRoutes } from './routes/assets'
 import { healthRoutes } from './routes/health'
 import { adminRoutes } from './routes/admin'
+import { exportRoutes } from './routes/exports'
 import { publicRoutes } from './routes/public'
 import { reportRoutes } from './routes/reports'
+import { snapshotRoutes } from './routes/snapshots'
 import { staffRoutes } from './routes/staff'
 import type { Deps } from './services/deps'
 import { databasePhotoStore, type PhotoStore } from './services/photo-store'
@@ -45,6 +48,7 @@ function localeOf(c: Context) {
 }
 
 function wantsHtml(c: Context): boolean {
+  if (c.req.path.startsWith('/api/') || c.req.path.startsWith('/open311/')) return false
   return (c.req.header('Accept') ?? '').includes('text/html') || c.req.header('HX-Request') === 'true'
 }
 
@@ -91,9 +95,12 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
   app.use(withDeps(deps))
 
   app.route('/', healthRoutes)
+  app.route('/api/v1', apiRoutes())
   app.route('/', assetRoutes)
   const photoStore = options.photoStore ?? databasePhotoStore
   app.route('/', publicRoutes({ photoStore }))
+  app.route('/', exportRoutes())
+  app.route('/', snapshotRoutes())
   app.route('/', staffRoutes({ photoStore }))
   app.route('/', adminRoutes())
   app.route('/', reportRoutes())

@@ -6,6 +6,7 @@ import { openStore, type Store } from '../db/connect'
 import { migrateToLatest } from '../db/migrate'
 import { GROUPINGS, type Grouping } from '../db/repositories/rollups'
 import { ADMIN_USAGE, runAdminCommand } from './cli-admin'
+import { IMPORT_USAGE, runImportCommand } from './cli-import'
 import { loadConfig, ConfigError } from './config'
 import { HotlineError, invalidField } from './domain/errors'
 import { addUser, createToken } from './services/accounts'
@@ -35,6 +36,7 @@ Commands:
   bulletin --from DATE --to DATE [--scope UNIT] [--paragraph]
   recount --from DATE --to DATE [--scope UNIT]
   backup FILE
+${IMPORT_USAGE}
 ${ADMIN_USAGE}
 
 Roles: dispatcher, caseworker, supervisor, reporter, admin. Exit codes: 0 ok, 1 bad input, 2 failure.`
@@ -88,6 +90,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await recountCommand(deps, rest, io)
       case 'backup':
         return await backup(store, rest, io)
+      case 'import':
+        return await runImportCommand(deps, rest, io)
       case 'unit':
       case 'category':
       case 'sla':
@@ -273,6 +277,8 @@ const BACKUP_TABLES = [
   'report_rollups_monthly',
   'counters',
   'attachments',
+  'attachment_blobs',
+  'report_snapshots',
   'outbox',
   'settings',
   'admin_audit',

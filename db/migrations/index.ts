@@ -4,6 +4,7 @@ import * as attachments from './2026-11-26-002-attachments'
 import * as outbox from './2026-11-26-003-outbox'
 import * as admin from './2026-11-26-004-admin'
 import * as monthlyRollups from './2026-11-26-005-monthly-rollups'
+import * as snapshots from './2026-11-26-006-snapshots'
 
 /**
  * Every migration by name, in order. A static map rather than a folder scan: Workers have no fs.
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-26-003-outbox': outbox,
   '2026-11-26-004-admin': admin,
   '2026-11-26-005-monthly-rollups': monthlyRollups,
+  '2026-11-26-006-snapshots': snapshots,
 }

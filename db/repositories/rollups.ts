@@ -11,7 +11,10 @@ import {
 import { OPEN_STATUSES } from '../../src/domain/status'
 import type { WorkOrder } from '../../src/domain/work-order'
 import type { Database } from '../database'
-import type { ReportRollupsTable } from '../tables/report-rollups.table'
+import type {
+  ReportRollupsMonthlyTable,
+  ReportRollupsTable,
+} from '../tables/report-rollups.table'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -125,6 +128,102 @@ async function upsertRollup(db: Db, key: ReturnType<typeof keyOf>, counts: Count
         .doUpdateSet(add('report_rollups_monthly')),
     )
     .execute()
+}
+
+/** One case's change for {@link applyRollupDeltas}: as it counted before (null: new) and after. */
+export interface RollupChange {
+  before: RollupOrder | null
+  after: RollupOrder | null
+}
+
+/** Rollup rows per statement: 18 values each, well under SQLite's 32,766 parameters. */
+const ROLLUP_ROWS_PER_STATEMENT = 1000
+
+/**
+ * The batch form of {@link moveRollups} for bulk writers (the importer): the changes of many cases
+ * are summed in memory per rollup key (keyed exactly as `moveRollups` keys them) and written to
+ * `report_rollups` and `report_rollups_monthly` with one multi-row upsert per table and chunk.
+ * Keys whose changes cancel out are not written. Call it in the transaction that writes the cases.
+ *
+ * @example
+ * await applyRollupDeltas(trx, [{ before: null, after: created }, { before: old, after: changed }])
+ */
+export async function applyRollupDeltas(db: Db, deltas: Iterable<RollupChange>): Promise<void> {
+  type Key = ReturnType<typeof keyOf>
+  const daily = new Map<string, { key: Key; counts: Counts }>()
+  const tally = (order: RollupOrder, sign: 1 | -1) => {
+    const key = keyOf(order)
+    const { day, channel, kind, category_id, unit_id, district_id } = key
+    const id = `${day}|${channel}|${kind}|${category_id}|${unit_id}|${district_id}`
+    let entry = daily.get(id)
+    if (!entry) {
+      entry = { key, counts: zeroCounts() }
+      daily.set(id, entry)
+    }
+    addCounts(entry.counts, caseCounts(order), sign)
+  }
+  for (const { before, after } of deltas) {
+    if (before) tally(before, -1)
+    if (after) tally(after, 1)
+  }
+  const monthly = new Map<string, { key: Omit<Key, 'day'> & { month: string }; counts: Counts }>()
+  const dailyRows: ReportRollupsTable[] = []
+  for (const [id, { key, counts }] of daily) {
+    if (ROLLUP_COUNTS.every((k) => counts[k] === 0)) continue
+    dailyRows.push({ ...key, ...countColumns(counts) })
+    const { day, ...rest } = key
+    const month = day.slice(0, 7)
+    const monthId = `${month}|${id.slice(day.length + 1)}`
+    let entry = monthly.get(monthId)
+    if (!entry) {
+      entry = { key: { ...rest, month }, counts: zeroCounts() }
+      monthly.set(monthId, entry)
+    }
+    addCounts(entry.counts, counts)
+  }
+  const monthlyRows: ReportRollupsMonthlyTable[] = [...monthly.values()]
+    .filter(({ counts }) => ROLLUP_COUNTS.some((k) => counts[k] !== 0))
+    .map(({ key, counts }) => ({ ...key, ...countColumns(counts) }))
+  const sumWithExcluded = (table: 'report_rollups' | 'report_rollups_monthly') =>
+    Object.fromEntries(
+      ROLLUP_COUNTS.map((k) => {
+        const col = COLUMN[k]
+        return [col, sql<number>`${sql.ref(`${table}.${col}`)} + ${sql.ref(`excluded.${col}`)}`]
+      }),
+    )
+  for (let i = 0; i < dailyRows.length; i += ROLLUP_ROWS_PER_STATEMENT) {
+    await db
+      .insertInto('report_rollups')
+      .values(dailyRows.slice(i, i + ROLLUP_ROWS_PER_STATEMENT))
+      .onConflict((oc) =>
+        oc
+          .columns(['day', 'channel', 'kind', 'category_id', 'unit_id', 'district_id'])
+          .doUpdateSet(sumWithExcluded('report_rollups')),
+      )
+      .execute()
+  }
+  for (let i = 0; i < monthlyRows.length; i += ROLLUP_ROWS_PER_STATEMENT) {
+    await db
+      .insertInto('report_rollups_monthly')
+      .values(monthlyRows.slice(i, i + ROLLUP_ROWS_PER_STATEMENT))
+      .onConflict((oc) =>
+        oc
+          .columns(['month', 'channel', 'kind', 'category_id', 'unit_id', 'district_id'])
+          .doUpdateSet(sumWithExcluded('report_rollups_monthly')),
+      )
+      .execute()
+  }
+}
+
+type CountColumns = Omit<
+  ReportRollupsTable,
+  'day' | 'channel' | 'kind' | 'category_id' | 'unit_id' | 'district_id'
+>
+
+function countColumns(counts: Counts): CountColumns {
+  const row = {} as CountColumns
+  for (const k of ROLLUP_COUNTS) (row[COLUMN[k] as keyof CountColumns] as number) = counts[k]
+  return row
 }
 
 /**

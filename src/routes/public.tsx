@@ -16,7 +16,6 @@ import { summarize } from '../services/reports'
 import type { PhotoStore } from '../services/photo-store'
 import { emptyFilingValues, FilePage, FilingForm, type CategoryGroup } from '../../views/file-page'
 import { pickLocale, t, type Locale } from '../../views/i18n'
-import { MessagePage } from '../../views/message-page'
 import { StatsPage, type StatsRow } from '../../views/stats-page'
 import { LookupPage, RatingPanel, TrackPage, type PublicCase, type PublicEvent } from '../../views/track-page'
 

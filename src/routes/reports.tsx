@@ -44,7 +44,12 @@ export function lastYearPeriod(from: string, to: string): { from: string; to: st
   return { from: back(from), to: back(to) }
 }
 
-function reportQuery(c: Context): SummaryQuery & { by: Grouping | null; scope: string | null } {
+/**
+ * The period, grouping and scope of a report request, defaulting to this month so far.
+ *
+ * @example const query = reportQuery(c)
+ */
+export function reportQuery(c: Context): SummaryQuery & { by: Grouping | null; scope: string | null } {
   const today = localDateOf(nowOf(c.var.deps), c.var.deps.timeZone)
   const from = c.req.query('from') || `${today.slice(0, 7)}-01`
   const to = c.req.query('to') || today
@@ -69,7 +74,9 @@ export function reportRoutes() {
     const { deps } = c.var
     const query = reportQuery(c)
     const summary = await summarize(deps, query)
-    const [paragraph, previous, lastYear, units, byUnit] = await Promise.all([
+    const trendFrom = `${addDays(`${query.to.slice(0, 7)}-01`, -335).slice(0, 7)}-01`
+    const [trend, paragraph, previous, lastYear, units, byUnit] = await Promise.all([
+      summarize(deps, { ...query, from: trendFrom, by: 'month' }),
       briefingParagraph(deps, query),
       summarize(deps, { ...query, ...previousPeriod(query.from, query.to), by: null }),
       summarize(deps, { ...query, ...lastYearPeriod(query.from, query.to), by: null }),
@@ -106,6 +113,7 @@ export function reportRoutes() {
         query={query}
         league={league}
         paragraph={paragraph}
+        trend={trend}
         caseLink={caseLink}
         csvUrl={`/staff/reports/summary.csv?${params}`}
       />,

@@ -4,6 +4,8 @@ import type { Grouping } from '../../db/repositories/rollups'
 import type { StaffSession } from '../../src/services/sessions'
 import type { Summary } from '../../src/services/reports'
 import { LEAGUE_HIGHLIGHT, LEAGUE_MIN_VOLUME, LEAGUE_WEIGHTS, type LeagueRow } from '../../src/domain/league'
+import { formatDateTime } from '../format'
+import { TrendChart } from './charts'
 import { StaffLayout } from './layout'
 
 /** The league table's rows, with the unit's code for links. */
@@ -11,6 +13,8 @@ export type LeagueView = LeagueRow<{ id: number; code: string; name: string }>[]
 
 /** Props of {@link ReportsPage}. */
 export interface ReportsPageProps {
+  /** The 12 months up to the period's end, for the trend chart. */
+  trend: Summary
   /** The briefing paragraph (简报段落) for the period. */
   paragraph: string
   league: LeagueView
@@ -169,7 +173,7 @@ export function ReportsPage(props: ReportsPageProps) {
       </form>
       <p class="lead">
         {s.from} 至 {s.to}
-        {s.scope ? ` · ${s.scope.name}` : ''} · 统计口径：{s.timezone}，截至 {s.asOf.slice(0, 16).replace('T', ' ')} UTC ·{' '}
+        {s.scope ? ` · ${s.scope.name}` : ''} · 统计口径：{s.timezone}，截至 {formatDateTime(s.asOf, s.timezone)} ·{' '}
         <a href={props.csvUrl}>导出 CSV</a> · <a href={props.csvUrl.replace('summary.csv', 'summary.xlsx')}>导出 Excel</a> ·{' '}
         <a href="/staff/reports/snapshots">月度发布</a>
       </p>
@@ -197,6 +201,54 @@ export function ReportsPage(props: ReportsPageProps) {
             复制段落
           </button>
         </p>
+      </section>
+      <section class="card">
+        <h2 class="mt0">近12个月趋势</h2>
+        <p class="legend" aria-hidden="true">
+          <span>
+            <span class="swatch bar"></span>受理量
+          </span>
+          <span>
+            <span class="swatch closure"></span>办结率
+          </span>
+          <span>
+            <span class="swatch satisfaction"></span>满意率
+          </span>
+        </p>
+        <TrendChart
+          points={props.trend.groups.map((g) => ({
+            label: `${Number(g.key.slice(5, 7))}月`,
+            received: g.received,
+            closureRate: g.closureRate,
+            satisfactionRate: g.satisfactionRate,
+          }))}
+        />
+        <details>
+          <summary>数据表</summary>
+          <div class="table-scroll">
+            <table>
+              <caption class="sr-only">近12个月受理量、办结率、满意率</caption>
+              <thead>
+                <tr>
+                  <th scope="col">月份</th>
+                  <th scope="col">受理</th>
+                  <th scope="col">办结率</th>
+                  <th scope="col">满意率</th>
+                </tr>
+              </thead>
+              <tbody>
+                {props.trend.groups.map((g) => (
+                  <tr>
+                    <th scope="row">{g.label}</th>
+                    <td>{g.received}</td>
+                    <td>{pct(g, RATES[0]!)}</td>
+                    <td>{pct(g, RATES[2]!)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </details>
       </section>
       <div class="case-grid">
         <section class="card">
