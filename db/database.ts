@@ -3,13 +3,10 @@ import type { AdminAuditTable, ReplyTemplatesTable } from './tables/admin.table'
 import type { AttachmentBlobsTable, AttachmentsTable } from './tables/attachments.table'
 import type { CalendarDaysTable, CalendarYearsTable } from './tables/calendar.table'
 import type { CategoriesTable } from './tables/categories.table'
+import type { WindowVisitsTable } from './tables/intake.table'
 import type { OutboxTable, SettingsTable } from './tables/outbox.table'
 import type { RatingsTable } from './tables/ratings.table'
-import type {
-  CountersTable,
-  ReportRollupsMonthlyTable,
-  ReportRollupsTable,
-} from './tables/report-rollups.table'
+import type { CountersTable, ReportCubeTable } from './tables/report-rollups.table'
 import type { SlaRulesTable } from './tables/sla-rules.table'
 import type { ReportSnapshotsTable } from './tables/snapshots.table'
 import type { UnitsTable } from './tables/units.table'
@@ -36,8 +33,7 @@ export interface Database {
   api_tokens: ApiTokensTable
   idempotency_keys: IdempotencyKeysTable
   ratings: RatingsTable
-  report_rollups: ReportRollupsTable
-  report_rollups_monthly: ReportRollupsMonthlyTable
+  report_cube: ReportCubeTable
   counters: CountersTable
   attachments: AttachmentsTable
   attachment_blobs: AttachmentBlobsTable
@@ -46,6 +42,7 @@ export interface Database {
   admin_audit: AdminAuditTable
   reply_templates: ReplyTemplatesTable
   report_snapshots: ReportSnapshotsTable
+  window_visits: WindowVisitsTable
 }
 
 /** The typed query builder the repositories take first. */

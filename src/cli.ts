@@ -273,8 +273,7 @@ const BACKUP_TABLES = [
   'work_orders',
   'work_order_events',
   'ratings',
-  'report_rollups',
-  'report_rollups_monthly',
+  'report_cube',
   'counters',
   'attachments',
   'attachment_blobs',
@@ -283,6 +282,7 @@ const BACKUP_TABLES = [
   'settings',
   'admin_audit',
   'reply_templates',
+  'window_visits',
 ] as const
 
 async function backup(store: Store, args: string[], io: CliIo): Promise<number> {

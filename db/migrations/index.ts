@@ -5,6 +5,8 @@ import * as outbox from './2026-11-26-003-outbox'
 import * as admin from './2026-11-26-004-admin'
 import * as monthlyRollups from './2026-11-26-005-monthly-rollups'
 import * as snapshots from './2026-11-26-006-snapshots'
+import * as reportCube from './2026-11-26-007-report-cube'
+import * as intake from './2026-11-26-008-intake'
 
 /**
  * Every migration by name, in order. A static map rather than a folder scan: Workers have no fs.
@@ -18,4 +20,6 @@ export const migrations: Record<string, Migration> = {
   '2026-11-26-004-admin': admin,
   '2026-11-26-005-monthly-rollups': monthlyRollups,
   '2026-11-26-006-snapshots': snapshots,
+  '2026-11-26-007-report-cube': reportCube,
+  '2026-11-26-008-intake': intake,
 }

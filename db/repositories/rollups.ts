@@ -11,10 +11,7 @@ import {
 import { OPEN_STATUSES } from '../../src/domain/status'
 import type { WorkOrder } from '../../src/domain/work-order'
 import type { Database } from '../database'
-import type {
-  ReportRollupsMonthlyTable,
-  ReportRollupsTable,
-} from '../tables/report-rollups.table'
+import type { ReportCubeTable } from '../tables/report-rollups.table'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -30,7 +27,7 @@ export interface CaseFilter {
   scopeUnitIds?: readonly number[] | null
 }
 
-const COLUMN: Record<RollupCount, keyof ReportRollupsTable> = {
+const COLUMN: Record<RollupCount, keyof ReportCubeTable> = {
   received: 'received',
   invalid: 'invalid',
   merged: 'merged',
@@ -62,20 +59,101 @@ type RollupOrder = Pick<
   | 'handlingWorkdays'
 >
 
-function keyOf(order: RollupOrder) {
-  return {
-    day: order.receivedDay,
+/** The groupings the cube keeps: `unit` (key '') also serves totals and months. */
+const DIMS = ['unit', 'channel', 'kind', 'category'] as const
+type Dim = (typeof DIMS)[number]
+
+interface CubeKey {
+  grain: 'd' | 'm'
+  period: string
+  dim: Dim
+  dim_key: string
+  unit_id: number
+  district_id: number
+}
+
+function cubeKeys(order: RollupOrder): CubeKey[] {
+  const unit_id = order.unitId ?? 0
+  const district_id = order.districtId ?? 0
+  const keys: Record<Dim, string> = {
+    unit: '',
     channel: order.channel,
     kind: order.kind,
-    category_id: order.categoryId ?? 0,
-    unit_id: order.unitId ?? 0,
-    district_id: order.districtId ?? 0,
+    category: String(order.categoryId ?? 0),
+  }
+  const out: CubeKey[] = []
+  for (const [grain, period] of [
+    ['d', order.receivedDay],
+    ['m', order.receivedDay.slice(0, 7)],
+  ] as const) {
+    for (const dim of DIMS) out.push({ grain, period, dim, dim_key: keys[dim], unit_id, district_id })
+  }
+  return out
+}
+
+/** One case's change: as it counted before (null: new) and after (null: gone). */
+export interface RollupChange {
+  before: RollupOrder | null
+  after: RollupOrder | null
+}
+
+/** Rows per upsert statement: 18 values each, well under SQLite's 32,766 parameters. */
+const ROWS_PER_STATEMENT = 1000
+
+/**
+ * Moves the contributions of changed cases in the rollups (`report_cube`): each case counts once
+ * per grouping (unit, channel, kind, category) per day and per month of receipt; the changes are
+ * summed in memory per key and written with multi-row upserts, keys that cancel out skipped. The
+ * one write path for live actions ({@link moveRollups}) and bulk imports. Call it in the transaction
+ * that writes the cases.
+ *
+ * @example await applyRollupDeltas(trx, [{ before: null, after: created }, { before: old, after: changed }])
+ */
+export async function applyRollupDeltas(db: Db, changes: Iterable<RollupChange>): Promise<void> {
+  const sums = new Map<string, { key: CubeKey; counts: Counts }>()
+  const tally = (order: RollupOrder, sign: 1 | -1) => {
+    const counts = caseCounts(order)
+    for (const key of cubeKeys(order)) {
+      const id = `${key.grain}|${key.period}|${key.dim}|${key.dim_key}|${key.unit_id}|${key.district_id}`
+      let entry = sums.get(id)
+      if (!entry) {
+        entry = { key, counts: zeroCounts() }
+        sums.set(id, entry)
+      }
+      addCounts(entry.counts, counts, sign)
+    }
+  }
+  for (const { before, after } of changes) {
+    if (before) tally(before, -1)
+    if (after) tally(after, 1)
+  }
+  const rows: ReportCubeTable[] = []
+  for (const { key, counts } of sums.values()) {
+    if (ROLLUP_COUNTS.every((k) => counts[k] === 0)) continue
+    const row = { ...key } as ReportCubeTable
+    for (const k of ROLLUP_COUNTS) (row[COLUMN[k]] as number) = counts[k]
+    rows.push(row)
+  }
+  const add = Object.fromEntries(
+    ROLLUP_COUNTS.map((k) => {
+      const col = COLUMN[k]
+      return [col, sql<number>`${sql.ref(`report_cube.${col}`)} + ${sql.ref(`excluded.${col}`)}`]
+    }),
+  )
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    await db
+      .insertInto('report_cube')
+      .values(rows.slice(i, i + ROWS_PER_STATEMENT))
+      .onConflict((oc) =>
+        oc.columns(['grain', 'period', 'dim', 'dim_key', 'unit_id', 'district_id']).doUpdateSet(add),
+      )
+      .execute()
   }
 }
 
 /**
- * Moves a case's contribution in the rollups from how it was (`before`, null for a new case) to
- * how it is (`after`). Call it in the transaction that writes the case.
+ * Moves one case's contribution from how it was (`before`, null for a new case) to how it is
+ * (`after`). Call it in the transaction that writes the case.
  *
  * @example await moveRollups(trx, order, next)
  */
@@ -84,146 +162,7 @@ export async function moveRollups(
   before: RollupOrder | null,
   after: RollupOrder | null,
 ): Promise<void> {
-  const deltas: { key: ReturnType<typeof keyOf>; counts: Counts }[] = []
-  const beforeKey = before && keyOf(before)
-  const afterKey = after && keyOf(after)
-  if (beforeKey && afterKey && JSON.stringify(beforeKey) === JSON.stringify(afterKey)) {
-    deltas.push({ key: afterKey, counts: addCounts(caseCounts(after!), caseCounts(before!), -1) })
-  } else {
-    if (beforeKey) deltas.push({ key: beforeKey, counts: addCounts(zeroCounts(), caseCounts(before!), -1) })
-    if (afterKey) deltas.push({ key: afterKey, counts: caseCounts(after!) })
-  }
-  for (const { key, counts } of deltas) {
-    if (ROLLUP_COUNTS.every((k) => counts[k] === 0)) continue
-    await upsertRollup(db, key, counts)
-  }
-}
-
-async function upsertRollup(db: Db, key: ReturnType<typeof keyOf>, counts: Counts) {
-  const values: ReportRollupsTable = { ...key } as ReportRollupsTable
-  for (const k of ROLLUP_COUNTS) (values[COLUMN[k]] as number) = counts[k]
-  const add = (table: 'report_rollups' | 'report_rollups_monthly') =>
-    Object.fromEntries(
-      ROLLUP_COUNTS.map((k) => {
-        const col = COLUMN[k]
-        return [col, sql<number>`${sql.ref(`${table}.${col}`)} + ${sql.ref(`excluded.${col}`)}`]
-      }),
-    )
-  await db
-    .insertInto('report_rollups')
-    .values(values)
-    .onConflict((oc) =>
-      oc
-        .columns(['day', 'channel', 'kind', 'category_id', 'unit_id', 'district_id'])
-        .doUpdateSet(add('report_rollups')),
-    )
-    .execute()
-  const { day, ...rest } = values
-  await db
-    .insertInto('report_rollups_monthly')
-    .values({ ...rest, month: day.slice(0, 7) })
-    .onConflict((oc) =>
-      oc
-        .columns(['month', 'channel', 'kind', 'category_id', 'unit_id', 'district_id'])
-        .doUpdateSet(add('report_rollups_monthly')),
-    )
-    .execute()
-}
-
-/** One case's change for {@link applyRollupDeltas}: as it counted before (null: new) and after. */
-export interface RollupChange {
-  before: RollupOrder | null
-  after: RollupOrder | null
-}
-
-/** Rollup rows per statement: 18 values each, well under SQLite's 32,766 parameters. */
-const ROLLUP_ROWS_PER_STATEMENT = 1000
-
-/**
- * The batch form of {@link moveRollups} for bulk writers (the importer): the changes of many cases
- * are summed in memory per rollup key (keyed exactly as `moveRollups` keys them) and written to
- * `report_rollups` and `report_rollups_monthly` with one multi-row upsert per table and chunk.
- * Keys whose changes cancel out are not written. Call it in the transaction that writes the cases.
- *
- * @example
- * await applyRollupDeltas(trx, [{ before: null, after: created }, { before: old, after: changed }])
- */
-export async function applyRollupDeltas(db: Db, deltas: Iterable<RollupChange>): Promise<void> {
-  type Key = ReturnType<typeof keyOf>
-  const daily = new Map<string, { key: Key; counts: Counts }>()
-  const tally = (order: RollupOrder, sign: 1 | -1) => {
-    const key = keyOf(order)
-    const { day, channel, kind, category_id, unit_id, district_id } = key
-    const id = `${day}|${channel}|${kind}|${category_id}|${unit_id}|${district_id}`
-    let entry = daily.get(id)
-    if (!entry) {
-      entry = { key, counts: zeroCounts() }
-      daily.set(id, entry)
-    }
-    addCounts(entry.counts, caseCounts(order), sign)
-  }
-  for (const { before, after } of deltas) {
-    if (before) tally(before, -1)
-    if (after) tally(after, 1)
-  }
-  const monthly = new Map<string, { key: Omit<Key, 'day'> & { month: string }; counts: Counts }>()
-  const dailyRows: ReportRollupsTable[] = []
-  for (const [id, { key, counts }] of daily) {
-    if (ROLLUP_COUNTS.every((k) => counts[k] === 0)) continue
-    dailyRows.push({ ...key, ...countColumns(counts) })
-    const { day, ...rest } = key
-    const month = day.slice(0, 7)
-    const monthId = `${month}|${id.slice(day.length + 1)}`
-    let entry = monthly.get(monthId)
-    if (!entry) {
-      entry = { key: { ...rest, month }, counts: zeroCounts() }
-      monthly.set(monthId, entry)
-    }
-    addCounts(entry.counts, counts)
-  }
-  const monthlyRows: ReportRollupsMonthlyTable[] = [...monthly.values()]
-    .filter(({ counts }) => ROLLUP_COUNTS.some((k) => counts[k] !== 0))
-    .map(({ key, counts }) => ({ ...key, ...countColumns(counts) }))
-  const sumWithExcluded = (table: 'report_rollups' | 'report_rollups_monthly') =>
-    Object.fromEntries(
-      ROLLUP_COUNTS.map((k) => {
-        const col = COLUMN[k]
-        return [col, sql<number>`${sql.ref(`${table}.${col}`)} + ${sql.ref(`excluded.${col}`)}`]
-      }),
-    )
-  for (let i = 0; i < dailyRows.length; i += ROLLUP_ROWS_PER_STATEMENT) {
-    await db
-      .insertInto('report_rollups')
-      .values(dailyRows.slice(i, i + ROLLUP_ROWS_PER_STATEMENT))
-      .onConflict((oc) =>
-        oc
-          .columns(['day', 'channel', 'kind', 'category_id', 'unit_id', 'district_id'])
-          .doUpdateSet(sumWithExcluded('report_rollups')),
-      )
-      .execute()
-  }
-  for (let i = 0; i < monthlyRows.length; i += ROLLUP_ROWS_PER_STATEMENT) {
-    await db
-      .insertInto('report_rollups_monthly')
-      .values(monthlyRows.slice(i, i + ROLLUP_ROWS_PER_STATEMENT))
-      .onConflict((oc) =>
-        oc
-          .columns(['month', 'channel', 'kind', 'category_id', 'unit_id', 'district_id'])
-          .doUpdateSet(sumWithExcluded('report_rollups_monthly')),
-      )
-      .execute()
-  }
-}
-
-type CountColumns = Omit<
-  ReportRollupsTable,
-  'day' | 'channel' | 'kind' | 'category_id' | 'unit_id' | 'district_id'
->
-
-function countColumns(counts: Counts): CountColumns {
-  const row = {} as CountColumns
-  for (const k of ROLLUP_COUNTS) (row[COLUMN[k] as keyof CountColumns] as number) = counts[k]
-  return row
+  await applyRollupDeltas(db, [{ before, after }])
 }
 
 /**
@@ -284,10 +223,29 @@ function scopeCondition(ids: readonly number[] | null | undefined): Expression<S
   return sql<SqlBool>`(unit_id in (${list}) or district_id in (${list}))`
 }
 
+function dimOf(by: Grouping | null): Dim {
+  return by === 'channel' || by === 'kind' || by === 'category' ? by : 'unit'
+}
+
+function cubeGroup(by: Grouping | null) {
+  switch (by) {
+    case 'channel':
+    case 'kind':
+    case 'category':
+      return sql<string>`dim_key`
+    case 'unit':
+      return sql<string>`unit_id`
+    case 'month':
+      return sql<string>`substr(period, 1, 7)`
+    default:
+      return sql<string>`'all'`
+  }
+}
+
 /**
  * Sums the rollups for a period, per group (`by` null gives one group `'all'`): whole months from
- * the monthly rollups, the days at either end from the daily ones. `overdueOpen` is not in
- * rollups and comes back 0 here; see {@link countOverdueOpen}.
+ * the monthly rows, the days at either end from the daily rows, only the rows of the grouping
+ * asked for. `overdueOpen` is not in rollups and comes back 0 here; see {@link countOverdueOpen}.
  *
  * @example const groups = await sumRollups(db, { from: '2025-01-01', to: '2025-12-31' }, 'unit')
  */
@@ -297,39 +255,30 @@ export async function sumRollups(
   by: Grouping | null,
 ): Promise<Map<string, Counts>> {
   const { days, months } = splitPeriod(filter.from, filter.to)
-  const parts: Promise<Record<string, unknown>[]>[] = days.map(([from, to]) => {
-    const key = groupExpression(by, 'day')
-    return db
-      .selectFrom('report_rollups')
-      .select(key.as('key'))
-      .select(ROLLUP_COUNTS.map((k) => sql<number>`sum(${sql.ref(COLUMN[k])})`.as(COLUMN[k])))
-      .where('day', '>=', from)
-      .where('day', '<=', to)
-      .where(scopeCondition(filter.scopeUnitIds))
-      .$if(by !== null, (qb) => qb.groupBy(key))
-      .execute() as Promise<Record<string, unknown>[]>
-  })
-  if (months) {
-    const key = by === 'month' ? sql<string>`month` : groupExpression(by, 'month')
-    parts.push(
+  const ranges: ['d' | 'm', string, string][] = days.map(([from, to]) => ['d', from, to])
+  if (months) ranges.push(['m', months[0], months[1]])
+  const key = cubeGroup(by)
+  const parts = ranges.map(
+    ([grain, from, to]) =>
       db
-        .selectFrom('report_rollups_monthly')
+        .selectFrom('report_cube')
         .select(key.as('key'))
         .select(ROLLUP_COUNTS.map((k) => sql<number>`sum(${sql.ref(COLUMN[k])})`.as(COLUMN[k])))
-        .where('month', '>=', months[0])
-        .where('month', '<=', months[1])
+        .where('grain', '=', grain)
+        .where('dim', '=', dimOf(by))
+        .where('period', '>=', from)
+        .where('period', '<=', to)
         .where(scopeCondition(filter.scopeUnitIds))
         .$if(by !== null, (qb) => qb.groupBy(key))
         .execute() as Promise<Record<string, unknown>[]>,
-    )
-  }
+  )
   const out = new Map<string, Counts>()
   for (const rows of await Promise.all(parts)) {
     for (const row of rows) {
-      const key = String(row.key)
-      const c = out.get(key) ?? zeroCounts()
-      for (const k of ROLLUP_COUNTS) c[k] += Number(row[COLUMN[k]] ?? 0)
-      out.set(key, c)
+      const k = String(row.key)
+      const c = out.get(k) ?? zeroCounts()
+      for (const f of ROLLUP_COUNTS) c[f] += Number(row[COLUMN[f]] ?? 0)
+      out.set(k, c)
     }
   }
   if (by === null && out.size === 0) out.set('all', zeroCounts())

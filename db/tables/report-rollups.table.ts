@@ -1,15 +1,5 @@
-/**
- * `report_rollups`: the additive counts of section 5 per local day of receipt and per channel,
- * kind, category, handling unit and district (0 where none). Every write to a case moves its
- * contribution here in the same transaction, so a report for any period sums a few rows.
- */
-export interface ReportRollupsTable {
-  day: string
-  channel: string
-  kind: string
-  category_id: number
-  unit_id: number
-  district_id: number
+/** The additive counts of section 5, as stored in rollups. */
+export interface RollupCountColumns {
   received: number
   invalid: number
   merged: number
@@ -24,13 +14,24 @@ export interface ReportRollupsTable {
   handling_workdays: number
 }
 
+/**
+ * `report_cube`: the counts per day (`grain` 'd', `period` YYYY-MM-DD) and per month ('m',
+ * YYYY-MM) of receipt, for each grouping (`dim`: unit, channel, kind, category; `dim_key` the
+ * channel or kind code or the category id, '' for unit) and each handling unit and district (0
+ * where none), so any scope can be summed. Every write to a case moves its contribution here in
+ * the same transaction.
+ */
+export interface ReportCubeTable extends RollupCountColumns {
+  grain: string
+  period: string
+  dim: string
+  dim_key: string
+  unit_id: number
+  district_id: number
+}
+
 /** `counters`: named sequences (the yearly case-number sequence). */
 export interface CountersTable {
   name: string
   value: number
-}
-
-/** `report_rollups_monthly`: the same counts per local month, so a year reads 12 months of rows. */
-export interface ReportRollupsMonthlyTable extends Omit<ReportRollupsTable, 'day'> {
-  month: string
 }

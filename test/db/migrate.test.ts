@@ -12,7 +12,7 @@ describe.each(DIALECTS)('migrations on %s', (dialect) => {
 
   it('are idempotent: a second run applies nothing', async () => {
     expect(await migrateToLatest(store.deps.db)).toEqual([])
-    const tables = ['work_orders', 'work_order_events', 'report_rollups', 'ratings', 'units']
+    const tables = ['work_orders', 'work_order_events', 'report_cube', 'ratings', 'units']
     for (const table of tables) {
       const { rows } = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(store.deps.db)
       expect(Number(rows[0]?.n)).toBe(0)
