@@ -9,7 +9,7 @@ import { ADMIN_USAGE, runAdminCommand } from './cli-admin'
 import { IMPORT_USAGE, runImportCommand } from './cli-import'
 import { loadConfig, ConfigError } from './config'
 import { HotlineError, invalidField } from './domain/errors'
-import { addUser, createToken } from './services/accounts'
+import { addUser, createToken, listTokens, revokeToken } from './services/accounts'
 import { createDeps, type Deps } from './services/deps'
 import { recount } from './services/recount'
 import { briefingParagraph, summarize } from './services/reports'
@@ -30,7 +30,7 @@ Commands:
   migrate                                 apply pending database migrations
   demo [--cases N] [--seed N]             seed a demo district with a year of cases
   user add --username U --role R [--unit UNIT] [--display-name NAME] --password-stdin
-  token create --name N --role R [--unit UNIT]
+  token create --name N --role R [--unit UNIT] | token list | token revoke --id N
   report --from DATE --to DATE [--scope UNIT] [--by channel|unit|category|kind|month]
          [--format json|csv|text]
   bulletin --from DATE --to DATE [--scope UNIT] [--paragraph]
@@ -192,8 +192,23 @@ async function token(deps: Deps, args: string[], io: CliIo): Promise<number> {
     name: { type: 'string' },
     role: { type: 'string' },
     unit: { type: 'string' },
+    id: { type: 'string' },
   })
-  if (positionals[0] !== 'create') throw new UsageError('usage: hotline token create --name N --role R [--unit UNIT]')
+  if (positionals[0] === 'list') {
+    for (const t of await listTokens(deps)) {
+      const state = t.revokedAt ? `revoked ${t.revokedAt}` : `last used ${t.lastUsedAt ?? 'never'}`
+      io.out(`${String(t.id).padStart(4)}  ${t.name.padEnd(24)} ${t.role.padEnd(11)} ${state}`)
+    }
+    return 0
+  }
+  if (positionals[0] === 'revoke') {
+    await revokeToken(deps, wholeNumber(values.id, 'id', 0))
+    io.out(`token ${values.id} revoked`)
+    return 0
+  }
+  if (positionals[0] !== 'create') {
+    throw new UsageError('usage: hotline token create --name N --role R [--unit UNIT] | token list | token revoke --id N')
+  }
   const created = await createToken(deps, {
     name: required(values, 'name'),
     role: required(values, 'role'),

@@ -127,3 +127,47 @@ export async function createToken(
     .executeTakeFirstOrThrow()
   return { id, token }
 }
+
+/** An API token as listed: never the token itself. */
+export interface TokenInfo {
+  id: number
+  name: string
+  role: string
+  unitId: number | null
+  createdAt: string
+  lastUsedAt: string | null
+  revokedAt: string | null
+}
+
+/**
+ * Every API token, newest first (`hotline token list`).
+ *
+ * @example for (const t of await listTokens(deps)) console.log(t.name, t.lastUsedAt)
+ */
+export async function listTokens(deps: Deps): Promise<TokenInfo[]> {
+  const rows = await deps.db.selectFrom('api_tokens').selectAll().orderBy('id', 'desc').execute()
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    role: r.role,
+    unitId: r.unit_id,
+    createdAt: r.created_at,
+    lastUsedAt: r.last_used_at,
+    revokedAt: r.revoked_at,
+  }))
+}
+
+/**
+ * Revokes a token at once (`hotline token revoke --id N`); refuses an unknown or revoked one.
+ *
+ * @example await revokeToken(deps, 3)
+ */
+export async function revokeToken(deps: Deps, id: number): Promise<void> {
+  const result = await deps.db
+    .updateTable('api_tokens')
+    .set({ revoked_at: nowOf(deps) })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  if (Number(result.numUpdatedRows) !== 1) throw invalidField('id', `no active token with id ${id}`)
+}

@@ -141,3 +141,19 @@ describe('the hotline command', () => {
     expect(again.err).toContain('exists already')
   })
 })
+
+describe('hotline token list and revoke', () => {
+  it('lists tokens without their secret and revokes one once', async () => {
+    const created = await run(['token', 'create', '--name', 'to-revoke', '--role', 'reporter'])
+    const secret = created.out.split('\n').at(-1)!
+    const list = await run(['token', 'list'])
+    expect(list.out).toContain('to-revoke')
+    expect(list.out).not.toContain(secret)
+    const id = list.out.split('\n').find((l) => l.includes('to-revoke'))!.trim().split(/\s+/)[0]!
+    expect(await run(['token', 'revoke', '--id', id])).toMatchObject({ code: 0, out: `token ${id} revoked` })
+    expect((await run(['token', 'list'])).out).toMatch(new RegExp(`to-revoke\\s+reporter\\s+revoked`))
+    const again = await run(['token', 'revoke', '--id', id])
+    expect(again.code).toBe(1)
+    expect(again.err).toContain(`id: no active token with id ${id}`)
+  })
+})
