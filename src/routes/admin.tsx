@@ -12,6 +12,7 @@ import { AdminIndexPage } from '../../views/admin/index-page'
 import { EMPTY_FORM, type FormState, type Notice } from '../../views/admin/parts'
 import { SlaPage } from '../../views/admin/sla-page'
 import { TemplatePage, TemplatesPage } from '../../views/admin/templates-page'
+import { TokensPage, type OneTimeToken } from '../../views/admin/tokens-page'
 import { UnitPage, UnitsPage } from '../../views/admin/units-page'
 import { UserPage, UsersPage, type OneTimePassword } from '../../views/admin/users-page'
 import { HotlineError, invalidField } from '../domain/errors'
@@ -22,10 +23,12 @@ import {
   calendarStatus,
   createCategory,
   createReplyTemplate,
+  createTokenAudited,
   createUnit,
   createUser,
   deleteCalendarDay,
   deleteSlaRule,
+  listApiTokens,
   listAudit,
   listCalendarDays,
   listReplyTemplates,
@@ -34,6 +37,7 @@ import {
   loadCalendarYear,
   parseSchedule,
   resetUserPassword,
+  revokeTokenAudited,
   setCalendarDay,
   setSlaRule,
   setUserActive,
@@ -56,6 +60,7 @@ const DONE: Record<string, string> = {
   deleted: '已删除。',
   disabled: '账号已停用，它的所有登录已结束。',
   enabled: '账号已重新启用。',
+  revoked: '令牌已撤销，用它的调用立即失效。',
 }
 
 function actorOf(c: Context): AdminActor {
@@ -138,10 +143,20 @@ async function countOf(
   return Number(row.n)
 }
 
+async function activeTokenCount(c: Context) {
+  const row = await c.var.deps.db
+    .selectFrom('api_tokens')
+    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+    .where('revoked_at', 'is', null)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
 /**
  * The admin area (系统管理) under `/staff/admin`, for the `admin` role only: users and roles,
- * units, categories, SLA rules, the holiday calendar, reply templates and the audit log. Every
- * form works without JavaScript; every POST carries the session's CSRF token and is audited.
+ * units, categories, SLA rules, the holiday calendar, reply templates, API tokens and the audit
+ * log. Every form works without JavaScript; every POST carries the session's CSRF token and is
+ * audited.
  *
  * @example app.route('/', adminRoutes())
  */
@@ -156,22 +171,24 @@ export function adminRoutes() {
 
   app.get('/staff/admin', async (c) => {
     const { deps, staff } = c.var
-    const [status, users, units, categories, rules, templates, overrides] = await Promise.all([
-      calendarStatus(deps),
-      countOf(c, 'users'),
-      countOf(c, 'units'),
-      countOf(c, 'categories'),
-      countOf(c, 'sla_rules'),
-      countOf(c, 'reply_templates'),
-      countOf(c, 'calendar_days'),
-    ])
+    const [status, users, units, categories, rules, templates, overrides, tokens] =
+      await Promise.all([
+        calendarStatus(deps),
+        countOf(c, 'users'),
+        countOf(c, 'units'),
+        countOf(c, 'categories'),
+        countOf(c, 'sla_rules'),
+        countOf(c, 'reply_templates'),
+        countOf(c, 'calendar_days'),
+        activeTokenCount(c),
+      ])
     return c.html(
       <AdminIndexPage
         session={staff}
         timeZone={deps.timeZone}
         years={status.years}
         provisionalOpen={status.provisionalOpen}
-        counts={{ users, units, categories, rules, templates, overrides }}
+        counts={{ users, units, categories, rules, templates, overrides, tokens }}
       />,
     )
   })
@@ -536,6 +553,51 @@ export function adminRoutes() {
       const errors = refusal(err)
       if (!errors) throw err
       return c.html(await templatePage(c, id, { values, errors }), 422)
+    }
+  })
+
+  // API tokens ----------------------------------------------------------------------------------
+
+  const tokensPage = async (
+    c: Context,
+    form: FormState,
+    extra: { notice?: Notice | null; created?: OneTimeToken } = {},
+  ) => {
+    const { deps, staff } = c.var
+    const [tokens, units] = await Promise.all([listApiTokens(deps), listUnits(deps.db)])
+    return (
+      <TokensPage
+        session={staff}
+        timeZone={deps.timeZone}
+        tokens={tokens}
+        units={units.filter((u) => u.active)}
+        form={form}
+        notice={extra.notice ?? doneNotice(c)}
+        created={extra.created ?? null}
+      />
+    )
+  }
+  app.get('/staff/admin/tokens', async (c) => c.html(await tokensPage(c, EMPTY_FORM)))
+  app.post('/staff/admin/tokens', async (c) => {
+    const values = await formOf(c)
+    try {
+      const created = await createTokenAudited(c.var.deps, values, actorOf(c))
+      return c.html(await tokensPage(c, EMPTY_FORM, { created }))
+    } catch (err) {
+      const errors = refusal(err)
+      if (!errors) throw err
+      return c.html(await tokensPage(c, { values, errors }), 422)
+    }
+  })
+  app.post('/staff/admin/tokens/:id/revoke', async (c) => {
+    try {
+      await revokeTokenAudited(c.var.deps, idParam(c), actorOf(c))
+      return c.redirect('/staff/admin/tokens?done=revoked#main', 303)
+    } catch (err) {
+      const errors = refusal(err)
+      if (!errors) throw err
+      const text = Object.values(errors).join('；')
+      return c.html(await tokensPage(c, EMPTY_FORM, { notice: { kind: 'bad', text } }), 422)
     }
   })
 

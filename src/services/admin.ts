@@ -11,7 +11,7 @@ import { HotlineError, invalidField } from '../domain/errors'
 import { OPEN_STATUSES } from '../domain/status'
 import { deadline } from '../domain/work-order'
 import { isLocalDate, localDateOf, type LocalDate } from '../domain/zoned-time'
-import { hashPassword } from './accounts'
+import { createToken, hashPassword, revokeToken } from './accounts'
 import { forgetWorkingRules } from './calendar'
 import { inTransaction, nowOf, type Deps } from './deps'
 import { officialCalendar, officialHolidays } from './official-holidays'
@@ -51,6 +51,7 @@ export const AUDIT_ENTITIES = [
   'calendar_day',
   'calendar_year',
   'reply_template',
+  'api_token',
 ] as const
 export type AuditEntity = (typeof AUDIT_ENTITIES)[number]
 export const AUDIT_ENTITY_LABELS: Record<AuditEntity, string> = {
@@ -61,6 +62,7 @@ export const AUDIT_ENTITY_LABELS: Record<AuditEntity, string> = {
   calendar_day: '工作日历',
   calendar_year: '年度节假日安排',
   reply_template: '答复模板',
+  api_token: 'API 令牌',
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -161,6 +163,12 @@ const templateSchema = z.object({
   active: flag.default(true),
 })
 
+const apiTokenSchema = z.object({
+  name: text(100),
+  role: z.enum(STAFF_ROLES, { error: choose('角色', STAFF_ROLES) }),
+  unitId: optionalId,
+})
+
 /** What {@link createUser} takes. */
 export type UserInput = z.input<typeof userSchema>
 /** What {@link updateUser} takes. */
@@ -175,6 +183,8 @@ export type SlaRuleInput = z.input<typeof slaSchema>
 export type CalendarDayInput = z.input<typeof calendarDaySchema>
 /** What {@link createReplyTemplate} and {@link updateReplyTemplate} take. */
 export type ReplyTemplateInput = z.input<typeof templateSchema>
+/** What {@link createTokenAudited} takes. */
+export type ApiTokenInput = z.input<typeof apiTokenSchema>
 
 // ---------------------------------------------------------------------------------------------
 // The audit log
@@ -326,9 +336,14 @@ function userSnapshot(u: {
   }
 }
 
-async function checkUserUnit(db: Db, role: StaffRole, unitId: number | null): Promise<void> {
+async function checkUserUnit(
+  db: Db,
+  role: StaffRole,
+  unitId: number | null,
+  what = '账号',
+): Promise<void> {
   if (role === 'caseworker' && unitId === null)
-    throw invalidField('unitId', '承办单位账号必须选择所属单位')
+    throw invalidField('unitId', `承办单位${what}必须选择所属单位`)
   if (unitId !== null) {
     const unit = await db
       .selectFrom('units')
@@ -1374,6 +1389,127 @@ export async function updateReplyTemplate(
       action: 'update',
       before: templateSnapshot(before),
       after: templateSnapshot(row),
+    })
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// API tokens
+
+/** An API token as the admin page lists it: never the token itself nor its hash. */
+export interface ApiTokenEntry {
+  id: number
+  name: string
+  role: StaffRole
+  unitId: number | null
+  unitName: string | null
+  createdAt: string
+  lastUsedAt: string | null
+  revokedAt: string | null
+}
+
+function apiTokenSnapshot(t: {
+  name: string
+  role: string
+  unit_id: number | null
+  revoked_at: string | null
+}) {
+  return { name: t.name, role: t.role, unitId: t.unit_id, revoked: t.revoked_at !== null }
+}
+
+/**
+ * Every API token, newest first, with its unit's name (the hash column is never read).
+ *
+ * @example const tokens = await listApiTokens(deps)
+ */
+export async function listApiTokens(deps: Deps): Promise<ApiTokenEntry[]> {
+  const rows = await deps.db
+    .selectFrom('api_tokens')
+    .leftJoin('units', 'units.id', 'api_tokens.unit_id')
+    .select([
+      'api_tokens.id',
+      'api_tokens.name',
+      'api_tokens.role',
+      'api_tokens.unit_id',
+      'api_tokens.created_at',
+      'api_tokens.last_used_at',
+      'api_tokens.revoked_at',
+      'units.name as unit_name',
+    ])
+    .orderBy('api_tokens.id', 'desc')
+    .execute()
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    role: r.role as StaffRole,
+    unitId: r.unit_id,
+    unitName: r.unit_name,
+    createdAt: r.created_at,
+    lastUsedAt: r.last_used_at,
+    revokedAt: r.revoked_at,
+  }))
+}
+
+/**
+ * Creates an API token as `hotline token create` does (same format, stored hashed) and logs it;
+ * the token is returned once. A caseworker token needs a unit.
+ *
+ * @example const { id, token } = await createTokenAudited(deps, { name: '大屏', role: 'reporter' }, admin)
+ */
+export async function createTokenAudited(
+  deps: Deps,
+  input: ApiTokenInput | Record<string, unknown>,
+  actor: AdminActor,
+): Promise<{ id: number; name: string; token: string }> {
+  const v = parseInput(apiTokenSchema, input)
+  return inTransaction(deps.db, async (trx) => {
+    await checkUserUnit(trx, v.role, v.unitId, '令牌')
+    // `createToken` names the unit by its code (unique), as the command line does
+    const unit =
+      v.unitId === null
+        ? undefined
+        : await trx
+            .selectFrom('units')
+            .select('code')
+            .where('id', '=', v.unitId)
+            .executeTakeFirstOrThrow()
+    const { id, token } = await createToken(
+      { ...deps, db: trx },
+      { name: v.name, role: v.role, unit: unit?.code },
+    )
+    await audit(trx, deps, actor, 'api_token', id, {
+      action: 'create',
+      before: null,
+      after: apiTokenSnapshot({ name: v.name, role: v.role, unit_id: v.unitId, revoked_at: null }),
+    })
+    return { id, name: v.name, token }
+  })
+}
+
+/**
+ * Revokes an API token at once (calls with it get 401 from then on) and logs it; refuses an
+ * unknown or already revoked one.
+ *
+ * @example await revokeTokenAudited(deps, 3, admin)
+ */
+export async function revokeTokenAudited(
+  deps: Deps,
+  id: number,
+  actor: AdminActor,
+): Promise<void> {
+  await inTransaction(deps.db, async (trx) => {
+    const before = await trx
+      .selectFrom('api_tokens')
+      .select(['name', 'role', 'unit_id', 'revoked_at'])
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (!before) throw new HotlineError('not_found', `没有编号为 ${id} 的令牌`)
+    if (before.revoked_at !== null) throw invalidField('id', '这个令牌已经撤销')
+    await revokeToken({ ...deps, db: trx }, id)
+    await audit(trx, deps, actor, 'api_token', id, {
+      action: 'revoke',
+      before: apiTokenSnapshot(before),
+      after: apiTokenSnapshot({ ...before, revoked_at: nowOf(deps) }),
     })
   })
 }

@@ -18,6 +18,7 @@ const ACTION_LABELS: Record<string, string> = {
   disable: '停用',
   reset_password: '重置密码',
   load: '载入',
+  revoke: '撤销',
 }
 
 const FIELD_LABELS: Record<string, string> = {
@@ -43,6 +44,7 @@ const FIELD_LABELS: Record<string, string> = {
   categoryId: '分类',
   title: '标题',
   body: '正文',
+  revoked: '已撤销',
 }
 
 /** Names of units and categories by id, so the log shows 长堎街道 rather than 5. */

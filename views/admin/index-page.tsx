@@ -16,6 +16,7 @@ export interface AdminIndexProps {
     rules: number
     templates: number
     overrides: number
+    tokens: number
   }
 }
 
@@ -69,6 +70,12 @@ export function AdminIndexPage(props: AdminIndexProps) {
       '法定节假日、调休上班日和年度安排',
     ],
     ['templates', '答复模板', `${props.counts.templates} 个模板`, '按分类提供的答复范本'],
+    [
+      'tokens',
+      'API 令牌',
+      `${props.counts.tokens} 个有效`,
+      '其他系统调用接口用的令牌：新建、撤销、查看最近使用',
+    ],
     ['audit', '操作日志', '', '每一次管理操作的前后对比'],
   ] as const
   return (

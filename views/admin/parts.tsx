@@ -11,6 +11,7 @@ export const ADMIN_SECTIONS = [
   ['sla', '办理时限'],
   ['calendar', '工作日历'],
   ['templates', '答复模板'],
+  ['tokens', 'API 令牌'],
   ['audit', '操作日志'],
 ] as const
 export type AdminSection = (typeof ADMIN_SECTIONS)[number][0]
