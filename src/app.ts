@@ -12,6 +12,8 @@ import { securityHeaders } from './http/security'
 import { apiRoutes } from './routes/api'
 import { assetRoutes } from './routes/assets'
 import { healthRoutes } from './routes/health'
+import { intakeRoutes } from './routes/intake'
+import { open311Routes } from './routes/open311'
 import { adminRoutes } from './routes/admin'
 import { exportRoutes } from './routes/exports'
 import { publicRoutes } from './routes/public'
@@ -32,6 +34,8 @@ export interface AppOptions {
   rateLimitStore?: RateLimitStore
   /** The rate limits' clock in ms (tests move it); `Date.now` by default. */
   now?: () => number
+  /** Requests per API token or staff user; 300 a minute by default. */
+  apiRateLimit?: { limit: number; windowMs: number }
 }
 
 /** A filing: every photo at its limit plus room for the text fields. */
@@ -95,12 +99,14 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
   app.use(withDeps(deps))
 
   app.route('/', healthRoutes)
-  app.route('/api/v1', apiRoutes())
+  app.route('/api/v1', apiRoutes({ rateLimit: options.apiRateLimit, rateLimitStore: store, now }))
+  app.route('/open311/v2', open311Routes())
   app.route('/', assetRoutes)
   const photoStore = options.photoStore ?? databasePhotoStore
   app.route('/', publicRoutes({ photoStore }))
   app.route('/', exportRoutes())
   app.route('/', snapshotRoutes())
+  app.route('/', intakeRoutes())
   app.route('/', staffRoutes({ photoStore }))
   app.route('/', adminRoutes())
   app.route('/', reportRoutes())

@@ -9,6 +9,7 @@ import { addDays, isLocalDate, localDateOf } from '../domain/zoned-time'
 import { requireStaff } from '../http/staff-auth'
 import { nowOf } from '../services/deps'
 import { briefingParagraph, summarize, type SummaryQuery } from '../services/reports'
+import { windowReport } from '../services/intake'
 import { summaryCsv } from '../services/summary-formats'
 
 const HANDLING_LEVELS = new Set(['street', 'town', 'department'])
@@ -75,13 +76,14 @@ export function reportRoutes() {
     const query = reportQuery(c)
     const summary = await summarize(deps, query)
     const trendFrom = `${addDays(`${query.to.slice(0, 7)}-01`, -335).slice(0, 7)}-01`
-    const [trend, paragraph, previous, lastYear, units, byUnit] = await Promise.all([
+    const [trend, paragraph, previous, lastYear, units, byUnit, windowFigures] = await Promise.all([
       summarize(deps, { ...query, from: trendFrom, by: 'month' }),
       briefingParagraph(deps, query),
       summarize(deps, { ...query, ...previousPeriod(query.from, query.to), by: null }),
       summarize(deps, { ...query, ...lastYearPeriod(query.from, query.to), by: null }),
       listUnits(deps.db),
       query.by === 'unit' ? Promise.resolve(summary) : summarize(deps, { ...query, by: 'unit' }),
+      windowReport(deps, query),
     ])
     const league = leagueTable(
       units
@@ -116,6 +118,7 @@ export function reportRoutes() {
         trend={trend}
         caseLink={caseLink}
         csvUrl={`/staff/reports/summary.csv?${params}`}
+        windowReport={windowFigures}
       />,
     )
   })

@@ -18,6 +18,7 @@ import type { StoredEvent } from '../../db/repositories/events'
 import type { StaffSession } from '../../src/services/sessions'
 import { formatDateTime } from '../format'
 import { StaffLayout } from './layout'
+import { WindowPanelSlot } from './window-panel'
 
 /** What the citizen block shows: nothing (保密 or reporter), masked, or revealed for a call. */
 export interface CitizenView {
@@ -403,6 +404,7 @@ export function CasePanel(props: CasePageProps) {
               </>
             )}
           </section>
+          <WindowPanelSlot order={order} />
         </div>
         <div>
           <section class="card actions">

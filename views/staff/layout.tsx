@@ -51,6 +51,8 @@ export function StaffLayout({ title, session, children, wide }: StaffLayoutProps
               {user && (
                 <nav aria-label="工作台">
                   <a href="/staff/cases">工单</a>
+                  {user.role === 'dispatcher' && <a href="/staff/intake">接听登记</a>}
+                  {user.role === 'dispatcher' && <a href="/staff/window">办不成事窗口</a>}
                   {(user.role === 'reporter' || user.role === 'supervisor' || user.role === 'dispatcher' || user.role === 'admin') && (
                     <a href="/staff/reports">报表</a>
                   )}

@@ -7,6 +7,8 @@ import { LEAGUE_HIGHLIGHT, LEAGUE_MIN_VOLUME, LEAGUE_WEIGHTS, type LeagueRow } f
 import { formatDateTime } from '../format'
 import { TrendChart } from './charts'
 import { StaffLayout } from './layout'
+import { WindowReportSection } from './window-panel'
+import type { WindowReport } from '../../src/services/intake'
 
 /** The league table's rows, with the unit's code for links. */
 export type LeagueView = LeagueRow<{ id: number; code: string; name: string }>[]
@@ -27,6 +29,8 @@ export interface ReportsPageProps {
   scopes: { code: string; name: string }[]
   query: { from: string; to: string; by: Grouping | null; scope: string | null }
   csvUrl: string
+  /** The 办不成事 window's visits, solved on the spot and 否定答复 of the period. */
+  windowReport?: WindowReport
 }
 
 const GROUPING_LABELS: Record<Grouping, string> = {
@@ -359,6 +363,7 @@ export function ReportsPage(props: ReportsPageProps) {
           </div>
         </section>
       )}
+      {props.windowReport && <WindowReportSection report={props.windowReport} timeZone={s.timezone} />}
       <section class="card">
         <h2 class="mt0">承办单位红黑榜</h2>
         <p class="hint">
