@@ -15,6 +15,7 @@ import { healthRoutes } from './routes/health'
 import { intakeRoutes } from './routes/intake'
 import { open311Routes } from './routes/open311'
 import { adminRoutes } from './routes/admin'
+import { importRoutes, MAX_IMPORT_BYTES } from './routes/imports'
 import { exportRoutes } from './routes/exports'
 import { publicRoutes } from './routes/public'
 import { reportRoutes } from './routes/reports'
@@ -40,6 +41,8 @@ export interface AppOptions {
 
 /** A filing: every photo at its limit plus room for the text fields. */
 const MAX_FILING_BYTES = MAX_PHOTOS * MAX_PHOTO_BYTES + 256 * 1024
+/** The import uploads (staff page and API), which take files up to MAX_IMPORT_BYTES. */
+const UPLOAD_PATHS = ['/staff/admin/import', '/api/v1/imports']
 /** Every other request body (rating, forms, JSON). */
 const MAX_BODY_BYTES = 64 * 1024
 /** Filing attempts per client per hour (failed validation counts: fixing a form takes a few). */
@@ -95,7 +98,10 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
     rateLimit({ name: 'track', ...TRACKING_LIMIT, key, store, now, onLimited: tooManyPage }),
   )
   app.use('/cases', bodyLimit({ maxSize: MAX_FILING_BYTES, onTooLarge: tooLargePage }))
-  app.use(except('/cases', bodyLimit({ maxSize: MAX_BODY_BYTES })))
+  const uploadLimit = bodyLimit({ maxSize: MAX_IMPORT_BYTES, onTooLarge: tooLargePage })
+  app.use('/staff/admin/import', uploadLimit)
+  app.use('/api/v1/imports', bodyLimit({ maxSize: MAX_IMPORT_BYTES }))
+  app.use(except(['/cases', ...UPLOAD_PATHS], bodyLimit({ maxSize: MAX_BODY_BYTES })))
   app.use(withDeps(deps))
 
   app.route('/', healthRoutes)
@@ -108,6 +114,7 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
   app.route('/', snapshotRoutes())
   app.route('/', intakeRoutes())
   app.route('/', staffRoutes({ photoStore }))
+  app.route('/', importRoutes())
   app.route('/', adminRoutes())
   app.route('/', reportRoutes())
 

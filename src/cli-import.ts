@@ -77,9 +77,11 @@ export async function runImportCommand(deps: Deps, argv: string[], io: ImportIo)
  */
 export function summaryLines(s: ImportSummary): string[] {
   const lines = [
-    `read ${s.read}, imported ${s.imported}, updated ${s.updated}, unchanged ${s.unchanged}, rejected ${s.rejected}`,
+    `read ${s.read}, imported ${s.imported}, updated ${s.updated}, ` +
+      `unchanged ${s.unchanged}, rejected ${s.rejected}`,
   ]
-  const source = s.format === 'csv' ? `CSV, ${s.encoding === 'gb18030' ? 'GB18030' : 'UTF-8'}` : 'XLSX'
+  const source =
+    s.format === 'csv' ? `CSV, ${s.encoding === 'gb18030' ? 'GB18030' : 'UTF-8'}` : 'XLSX'
   lines.push(`file: ${s.file} (${source})`)
   const verb = s.dryRun ? 'would be created' : 'created'
   if (s.createdUnits.length > 0) lines.push(`units ${verb}: ${s.createdUnits.join('; ')}`)

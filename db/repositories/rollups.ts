@@ -1,7 +1,13 @@
-import { sql, type Expression, type Kysely, type SqlBool, type Transaction } from 'kysely'
+import {
+  CompiledQuery,
+  sql,
+  type Expression,
+  type Kysely,
+  type SqlBool,
+  type Transaction,
+} from 'kysely'
 import { RATINGS, isSatisfied } from '../../src/domain/codes'
 import {
-  addCounts,
   caseCounts,
   ROLLUP_COUNTS,
   zeroCounts,
@@ -72,33 +78,14 @@ interface CubeKey {
   district_id: number
 }
 
-function cubeKeys(order: RollupOrder): CubeKey[] {
-  const unit_id = order.unitId ?? 0
-  const district_id = order.districtId ?? 0
-  const keys: Record<Dim, string> = {
-    unit: '',
-    channel: order.channel,
-    kind: order.kind,
-    category: String(order.categoryId ?? 0),
-  }
-  const out: CubeKey[] = []
-  for (const [grain, period] of [
-    ['d', order.receivedDay],
-    ['m', order.receivedDay.slice(0, 7)],
-  ] as const) {
-    for (const dim of DIMS) out.push({ grain, period, dim, dim_key: keys[dim], unit_id, district_id })
-  }
-  return out
-}
-
 /** One case's change: as it counted before (null: new) and after (null: gone). */
 export interface RollupChange {
   before: RollupOrder | null
   after: RollupOrder | null
 }
 
-/** Rows per upsert statement: 18 values each, well under SQLite's 32,766 parameters. */
-const ROWS_PER_STATEMENT = 1000
+/** Rows per upsert statement (18 values each, well under SQLite's 32,766 parameters). */
+const ROWS_PER_STATEMENT = 100
 
 /**
  * Moves the contributions of changed cases in the rollups (`report_cube`): each case counts once
@@ -110,45 +97,103 @@ const ROWS_PER_STATEMENT = 1000
  * @example await applyRollupDeltas(trx, [{ before: null, after: created }, { before: old, after: changed }])
  */
 export async function applyRollupDeltas(db: Db, changes: Iterable<RollupChange>): Promise<void> {
-  const sums = new Map<string, { key: CubeKey; counts: Counts }>()
+  // Hot for bulk imports (a million cases): the sums are plain arrays in ROLLUP_COUNTS order; each
+  // case adds to its four day keys, and the month keys are summed from the days afterwards.
+  const days = new Map<string, { key: CubeKey; counts: number[] }>()
   const tally = (order: RollupOrder, sign: 1 | -1) => {
-    const counts = caseCounts(order)
-    for (const key of cubeKeys(order)) {
-      const id = `${key.grain}|${key.period}|${key.dim}|${key.dim_key}|${key.unit_id}|${key.district_id}`
-      let entry = sums.get(id)
+    const c = caseCounts(order)
+    const counts = ROLLUP_COUNTS.map((k) => sign * c[k])
+    const unit_id = order.unitId ?? 0
+    const district_id = order.districtId ?? 0
+    const period = order.receivedDay
+    const tail = `|${unit_id}|${district_id}|${period}`
+    const dimKeys = ['', order.channel, order.kind, String(order.categoryId ?? 0)]
+    for (let d = 0; d < DIMS.length; d++) {
+      const dim = DIMS[d]!
+      const dim_key = dimKeys[d]!
+      const id = dim + '|' + dim_key + tail
+      const entry = days.get(id)
       if (!entry) {
-        entry = { key, counts: zeroCounts() }
-        sums.set(id, entry)
+        const key: CubeKey = { grain: 'd', period, dim, dim_key, unit_id, district_id }
+        days.set(id, { key, counts: counts.slice() })
+        continue
       }
-      addCounts(entry.counts, counts, sign)
+      const sum = entry.counts
+      for (let k = 0; k < sum.length; k++) sum[k]! += counts[k]!
     }
   }
   for (const { before, after } of changes) {
     if (before) tally(before, -1)
     if (after) tally(after, 1)
   }
+  const months = new Map<string, { key: CubeKey; counts: number[] }>()
+  for (const [id, { key, counts }] of days) {
+    const monthId = id.slice(0, -3)
+    const entry = months.get(monthId)
+    if (!entry) {
+      const month: CubeKey = { ...key, grain: 'm', period: key.period.slice(0, 7) }
+      months.set(monthId, { key: month, counts: counts.slice() })
+      continue
+    }
+    for (let k = 0; k < counts.length; k++) entry.counts[k]! += counts[k]!
+  }
+  const sums = [...days.values(), ...months.values()]
   const rows: ReportCubeTable[] = []
-  for (const { key, counts } of sums.values()) {
-    if (ROLLUP_COUNTS.every((k) => counts[k] === 0)) continue
-    const row = { ...key } as ReportCubeTable
-    for (const k of ROLLUP_COUNTS) (row[COLUMN[k]] as number) = counts[k]
+  for (const { key, counts } of sums) {
+    if (counts.every((n) => n === 0)) continue
+    const { grain, period, dim, dim_key, unit_id, district_id } = key
+    const row = { grain, period, dim, dim_key, unit_id, district_id } as ReportCubeTable
+    ROLLUP_COUNTS.forEach((k, n) => ((row[COLUMN[k]] as number) = counts[n]!))
     rows.push(row)
   }
-  const add = Object.fromEntries(
-    ROLLUP_COUNTS.map((k) => {
-      const col = COLUMN[k]
-      return [col, sql<number>`${sql.ref(`report_cube.${col}`)} + ${sql.ref(`excluded.${col}`)}`]
-    }),
-  )
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-    await db
+  // Statements of a few fixed shapes (100, 10 and 1 rows), compiled once per store: a bulk import
+  // then reuses them instead of building and parsing a new many-row statement every batch.
+  let i = 0
+  for (const size of UPSERT_SIZES) {
+    for (; rows.length - i >= size; i += size) {
+      const params: unknown[] = []
+      for (let r = i; r < i + size; r++) for (const c of CUBE_COLUMNS) params.push(rows[r]![c])
+      await db.executeQuery(CompiledQuery.raw(upsertSql(db, size), params))
+    }
+  }
+}
+
+const CUBE_COLUMNS = [
+  'grain',
+  'period',
+  'dim',
+  'dim_key',
+  'unit_id',
+  'district_id',
+  ...ROLLUP_COUNTS.map((k) => COLUMN[k]),
+] as const satisfies readonly (keyof ReportCubeTable)[]
+const UPSERT_SIZES = [ROWS_PER_STATEMENT, 10, 1] as const
+const upserts = new WeakMap<object, Map<number, string>>()
+
+/** The SQL of a `size`-row upsert into `report_cube` in the store's dialect, compiled once. */
+function upsertSql(db: Db, size: number): string {
+  const adapter = db.getExecutor().adapter
+  let bySize = upserts.get(adapter)
+  if (!bySize) upserts.set(adapter, (bySize = new Map()))
+  let text = bySize.get(size)
+  if (text === undefined) {
+    const add = Object.fromEntries(
+      ROLLUP_COUNTS.map((k) => {
+        const col = COLUMN[k]
+        return [col, sql<number>`${sql.ref(`report_cube.${col}`)} + ${sql.ref(`excluded.${col}`)}`]
+      }),
+    )
+    const blank = Object.fromEntries(CUBE_COLUMNS.map((c) => [c, 0]))
+    text = db
       .insertInto('report_cube')
-      .values(rows.slice(i, i + ROWS_PER_STATEMENT))
+      .values(Array.from({ length: size }, () => blank as unknown as ReportCubeTable))
       .onConflict((oc) =>
         oc.columns(['grain', 'period', 'dim', 'dim_key', 'unit_id', 'district_id']).doUpdateSet(add),
       )
-      .execute()
+      .compile().sql
+    bySize.set(size, text)
   }
+  return text
 }
 
 /**

@@ -7,12 +7,13 @@
  * Reading rules where the contract is silent:
  * - A column missing from the file leaves that field of an existing case as it is (a new case gets
  *   the default); a column present with an empty cell means “none”.
- * - Defaults: channel `other` (其他), kind `consultation` (咨询), urgency `normal` (一般); a missing
- *   status is derived (`merged` with a master, `closed` with a close time, `dispatched` with a unit,
- *   else `received`); a missing title is the first line of the content.
+ * - Defaults: channel `other` (其他), kind `consultation` (咨询), urgency `normal` (一般); a
+ *   missing status is derived (`merged` with a master, `closed` with a close time, `dispatched`
+ *   with a unit, else `received`); a missing title is the first line of the content.
  * - A given `due_at` is kept as given (a date alone means the end of that day) and counts as
  *   `dueWorkdays` working days from the day of receipt; a missing one comes from the SLA rules.
- * - Booleans set the counts the figures read: `returned` true → `returnCount` at least 1, false → 0.
+ * - Booleans set the counts the figures read: `returned` true → `returnCount` at least 1, false
+ *   → 0.
  */
 import { workdaysBetween, type Calendar } from './calendar'
 import {
@@ -32,7 +33,7 @@ import {
 import { slaWorkdaysFor, type SlaRule } from './sla'
 import { isClosed, STATUS_LABELS, STATUSES, type Status } from './status'
 import { deadline, type WorkOrder } from './work-order'
-import { endOfLocalDay, localDateOf, zonedToInstant, type LocalDate } from './zoned-time'
+import type { LocalDate } from './zoned-time'
 
 /** The columns of an import file, in the contract's order. */
 export const IMPORT_FIELDS = [
@@ -107,7 +108,7 @@ export const IMPORT_MAX_LENGTH: Partial<Record<ImportField, number>> = {
   citizen_name: 50,
 }
 
-/** A row as read: the cell of each column the file has (absent key = the file has no such column). */
+/** A row as read: the cell of each column the file has (no key: the file has no such column). */
 export type ImportRow = Partial<Record<ImportField, string>>
 
 /** Why a row is refused: the column and the reason. */
@@ -143,7 +144,12 @@ const ERROR_HEADERS = new Set<string>([...ERROR_COLUMNS, '行号', '列', '原�
  * @example isErrorColumn('reason') // true
  */
 export function isErrorColumn(header: string): boolean {
-  return ERROR_HEADERS.has(header.replace(/^\uFEFF/, '').trim().toLowerCase())
+  return ERROR_HEADERS.has(
+    header
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .toLowerCase(),
+  )
 }
 
 /**
@@ -176,9 +182,52 @@ export function resolveHeader(cells: readonly string[]): ImportHeader {
   }
   const chinese = chineseCount * 2 > Object.keys(names).length
   for (const f of REQUIRED_IMPORT_FIELDS) {
-    if (names[f] === undefined) errors.push(`the required column ${f} (${IMPORT_HEADERS_ZH[f]}) is missing`)
+    if (names[f] === undefined)
+      errors.push(`the required column ${f} (${IMPORT_HEADERS_ZH[f]}) is missing`)
   }
   return { fields, names, chinese, unknown, errors }
+}
+
+/**
+ * A function from a record's cells to its row, for a resolved header. The row always has the same
+ * shape (every field, `undefined` for the columns the file lacks), which keeps a million of them
+ * cheap.
+ *
+ * @example rowReader(resolveHeader(['编号', '受理时间']).fields)(['A1', '2025-10-16 09:30'])
+ */
+export function rowReader(
+  fields: readonly (ImportField | null)[],
+): (cells: readonly string[]) => ImportRow {
+  const at = IMPORT_FIELDS.map((f) => fields.indexOf(f))
+  const [i0, i1, i2, i3, i4, i5, i6, i7, i8, i9, i10, i11] = at as number[]
+  const [i12, i13, i14, i15, i16, i17, i18, i19, i20, i21, i22] = at.slice(12) as number[]
+  const c = (cells: readonly string[], i: number | undefined) =>
+    i === undefined || i < 0 ? undefined : (cells[i] ?? '')
+  return (cells) => ({
+    external_id: c(cells, i0),
+    channel: c(cells, i1),
+    kind: c(cells, i2),
+    urgency: c(cells, i3),
+    category: c(cells, i4),
+    unit: c(cells, i5),
+    district: c(cells, i6),
+    title: c(cells, i7),
+    content: c(cells, i8),
+    address: c(cells, i9),
+    citizen_name: c(cells, i10),
+    citizen_phone: c(cells, i11),
+    received_at: c(cells, i12),
+    due_at: c(cells, i13),
+    closed_at: c(cells, i14),
+    closed_on_time: c(cells, i15),
+    rating: c(cells, i16),
+    rated_at: c(cells, i17),
+    status: c(cells, i18),
+    returned: c(cells, i19),
+    extended: c(cells, i20),
+    reopened: c(cells, i21),
+    merged_into: c(cells, i22),
+  })
 }
 
 /**
@@ -187,7 +236,10 @@ export function resolveHeader(cells: readonly string[]): ImportHeader {
  *
  * @example columnName(header, 'received_at') // '受理时间'
  */
-export function columnName(header: Pick<ImportHeader, 'names' | 'chinese'>, field: ImportField): string {
+export function columnName(
+  header: Pick<ImportHeader, 'names' | 'chinese'>,
+  field: ImportField,
+): string {
   return header.names[field] ?? (header.chinese ? IMPORT_HEADERS_ZH[field] : field)
 }
 
@@ -201,11 +253,15 @@ export interface ImportLookups {
   category(codeOrName: string): LookupResult
 }
 
-/** Memos of the pure calendar and zone computations, shared by the rows of one import. */
+/**
+ * Memos of pure computations shared by the rows of one import: the zone's UTC offset per UTC day
+ * (null on a day the offset changes, where every instant is asked of `Intl`), local day names,
+ * deadlines and working-day counts.
+ */
 export interface ImportCaches {
-  hourStart: Map<string, number>
-  dayOfSlot: Map<number, LocalDate>
-  deadlines: Map<string, { dueAt: string; dueProvisional: boolean }>
+  offsets: Map<number, number | null>
+  dayNames: Map<number, LocalDate>
+  deadlines: Map<string, { dueAt: string; dueMs: number; dueProvisional: boolean }>
   workdays: Map<string, number>
 }
 
@@ -215,7 +271,7 @@ export interface ImportCaches {
  * @example const caches = createImportCaches()
  */
 export function createImportCaches(): ImportCaches {
-  return { hourStart: new Map(), dayOfSlot: new Map(), deadlines: new Map(), workdays: new Map() }
+  return { offsets: new Map(), dayNames: new Map(), deadlines: new Map(), workdays: new Map() }
 }
 
 /** Everything a row's mapping depends on besides the row. */
@@ -269,7 +325,8 @@ export interface ImportedCase {
 }
 
 /** A row's mapping: the case's fields, or every problem found. */
-export type ImportRowResult = { ok: true; value: ImportedCase } | { ok: false; problems: ImportProblem[] }
+export type ImportRowResult =
+  { ok: true; value: ImportedCase } | { ok: false; problems: ImportProblem[] }
 
 /** The fields of a work order an import sets and compares. */
 export const IMPORTED_ORDER_FIELDS = [
@@ -305,7 +362,15 @@ export type ImportedOrderField = (typeof IMPORTED_ORDER_FIELDS)[number]
 // ---------------------------------------------------------------------------------------------
 // Values
 
-function codeParser<T extends string>(codes: readonly T[], labels: Record<T, string>) {
+interface CodeParser<T> {
+  parse(value: string): T | undefined
+  allowed: string
+}
+
+function codeParser<T extends string>(
+  codes: readonly T[],
+  labels: Record<T, string>,
+): CodeParser<T> {
   const map = new Map<string, T>()
   for (const c of codes) {
     map.set(c, c)
@@ -369,17 +434,36 @@ export function cellText(value: string | undefined): string {
   return t.charCodeAt(0) === 39 && /^'[=+\-@]/.test(t) ? t.slice(1) : t
 }
 
-const TIME =
-  /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:T|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i
+const TIME = new RegExp(
+  '^(\\d{4})[-/](\\d{1,2})[-/](\\d{1,2})(?:T|\\s+)(\\d{1,2}):(\\d{2})' +
+    '(?::(\\d{2})(?:[.,](\\d{1,9}))?)?\\s*(Z|[+-]\\d{2}(?::?\\d{2})?)?$',
+  'i',
+)
 const DATE_ONLY = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$/
 const MINUTE = 60_000
+const DAY = 86_400_000
+const ZERO = 48
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
 function daysInMonth(y: number, m: number): number {
-  return new Date(Date.UTC(y, m, 0)).getUTCDate()
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)
+  return m === 2 && leap ? 29 : MONTH_DAYS[m - 1]!
 }
 
-function two(n: number): string {
-  return n < 10 ? `0${n}` : String(n)
+function validDate(y: number, m: number, d: number): boolean {
+  return y >= 1900 && y <= 2100 && m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m)
+}
+
+/** Digits at `at` of `s` as a number, or -1 when any is not a digit. */
+function digits(s: string, at: number, n: number): number {
+  let v = 0
+  for (let i = at; i < at + n; i++) {
+    const c = s.charCodeAt(i) - ZERO
+    if (c < 0 || c > 9) return -1
+    v = v * 10 + c
+  }
+  return v
 }
 
 /**
@@ -388,7 +472,8 @@ function two(n: number): string {
  * month, day and hour, as spreadsheets save them). Returns epoch milliseconds, or undefined.
  * With `dateAlone`, a date without a time means the end of that day (for deadlines).
  *
- * @example parseTime('2025-12-31 23:59', 'Asia/Shanghai', caches) // Date.parse('2025-12-31T15:59:00Z')
+ * @example
+ * parseTime('2025-12-31 23:59', 'Asia/Shanghai', caches) // Date.parse('2025-12-31T15:59:00Z')
  */
 export function parseTime(
   value: string,
@@ -396,6 +481,23 @@ export function parseTime(
   caches: ImportCaches,
   dateAlone = false,
 ): number | undefined {
+  // The common shape, `YYYY-MM-DD HH:mm[:ss]`, without the regular expression.
+  const len = value.length
+  if ((len === 16 || len === 19) && value.charCodeAt(4) === 45 && value.charCodeAt(7) === 45) {
+    const sep = value.charCodeAt(10)
+    if ((sep === 32 || sep === 84) && value.charCodeAt(13) === 58) {
+      const y = digits(value, 0, 4)
+      const mo = digits(value, 5, 2)
+      const d = digits(value, 8, 2)
+      const h = digits(value, 11, 2)
+      const mi = digits(value, 14, 2)
+      const s =
+        len === 19 && value.charCodeAt(16) === 58 ? digits(value, 17, 2) : len === 16 ? 0 : -1
+      if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0) return undefined
+      if (!validDate(y, mo, d) || h > 23 || mi > 59 || s > 59) return undefined
+      return localToInstant(Date.UTC(y, mo - 1, d, h, mi, s), timeZone, caches)
+    }
+  }
   const m = TIME.exec(value)
   if (!m) {
     if (!dateAlone) return undefined
@@ -403,7 +505,7 @@ export function parseTime(
     if (!d) return undefined
     const [y, mo, da] = [Number(d[1]), Number(d[2]), Number(d[3])]
     if (!validDate(y, mo, da)) return undefined
-    return Date.parse(endOfLocalDay(`${d[1]}-${two(mo)}-${two(da)}`, timeZone))
+    return localToInstant(Date.UTC(y, mo - 1, da, 23, 59, 59), timeZone, caches)
   }
   const y = Number(m[1])
   const mo = Number(m[2])
@@ -414,48 +516,78 @@ export function parseTime(
   const ms = m[7] === undefined ? 0 : Math.floor(Number(`0.${m[7]}`) * 1000)
   if (!validDate(y, mo, d) || h > 23 || mi > 59 || s > 59) return undefined
   const offset = m[8]
-  if (offset !== undefined) {
-    let off = 0
-    if (offset.toUpperCase() !== 'Z') {
-      const digits = offset.slice(1).replace(':', '')
-      const oh = Number(digits.slice(0, 2))
-      const om = digits.length > 2 ? Number(digits.slice(2, 4)) : 0
-      if (oh > 18 || om > 59) return undefined
-      off = (offset[0] === '-' ? -1 : 1) * (oh * 60 + om) * MINUTE
-    }
-    return Date.UTC(y, mo - 1, d, h, mi, s, ms) - off
+  if (offset === undefined)
+    return localToInstant(Date.UTC(y, mo - 1, d, h, mi, s, ms), timeZone, caches)
+  let off = 0
+  if (offset.toUpperCase() !== 'Z') {
+    const hhmm = offset.slice(1).replace(':', '')
+    const oh = Number(hhmm.slice(0, 2))
+    const om = hhmm.length > 2 ? Number(hhmm.slice(2, 4)) : 0
+    if (oh > 18 || om > 59) return undefined
+    off = (offset[0] === '-' ? -1 : 1) * (oh * 60 + om) * MINUTE
   }
-  const key = `${y}-${two(mo)}-${two(d)}T${two(h)}`
-  let start = caches.hourStart.get(key)
-  if (start === undefined) {
-    start = Date.parse(zonedToInstant(key.slice(0, 10), `${two(h)}:00:00`, timeZone))
-    if (caches.hourStart.size > 100_000) caches.hourStart.clear()
-    caches.hourStart.set(key, start)
-  }
-  return start + mi * MINUTE + s * 1000 + ms
+  return Date.UTC(y, mo - 1, d, h, mi, s, ms) - off
 }
 
-function validDate(y: number, m: number, d: number): boolean {
-  return y >= 1900 && y <= 2100 && m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m)
+const offsetFormatters = new Map<string, Intl.DateTimeFormat>()
+
+/** The zone's UTC offset at an instant, asked of `Intl` (slow: see {@link zoneOffset}). */
+function intlOffset(ms: number, timeZone: string): number {
+  let f = offsetFormatters.get(timeZone)
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    })
+    offsetFormatters.set(timeZone, f)
+  }
+  const p: Record<string, number> = {}
+  for (const part of f.formatToParts(new Date(ms))) p[part.type] = Number(part.value)
+  const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!)
+  return wall - Math.floor(ms / 1000) * 1000
 }
 
-/** The local day of an instant, memoised per quarter hour (every zone's midnight is on one). */
+/** The zone's UTC offset at an instant, from the per-UTC-day cache where the day has one offset. */
+function zoneOffset(ms: number, timeZone: string, caches: ImportCaches): number {
+  const day = Math.floor(ms / DAY)
+  let offset = caches.offsets.get(day)
+  if (offset === undefined) {
+    const first = intlOffset(day * DAY, timeZone)
+    offset = first === intlOffset(day * DAY + DAY - 1000, timeZone) ? first : null
+    caches.offsets.set(day, offset)
+  }
+  return offset ?? intlOffset(ms, timeZone)
+}
+
+/** The instant of a wall-clock time in the zone (the same two steps as `zonedToInstant`). */
+function localToInstant(wall: number, timeZone: string, caches: ImportCaches): number {
+  const guess = wall - zoneOffset(wall, timeZone, caches)
+  return wall - zoneOffset(guess, timeZone, caches)
+}
+
+/** The local day of an instant in the zone. */
 function localDay(ms: number, timeZone: string, caches: ImportCaches): LocalDate {
-  const slot = Math.floor(ms / (15 * MINUTE))
-  let day = caches.dayOfSlot.get(slot)
-  if (day === undefined) {
-    day = localDateOf(slot * 15 * MINUTE, timeZone)
-    if (caches.dayOfSlot.size > 200_000) caches.dayOfSlot.clear()
-    caches.dayOfSlot.set(slot, day)
+  const n = Math.floor((ms + zoneOffset(ms, timeZone, caches)) / DAY)
+  let name = caches.dayNames.get(n)
+  if (name === undefined) {
+    name = new Date(n * DAY).toISOString().slice(0, 10)
+    caches.dayNames.set(n, name)
   }
-  return day
+  return name
 }
 
 function memoDeadline(ctx: ImportRowContext, base: LocalDate, workdays: number) {
   const key = `${base}|${workdays}`
   let due = ctx.caches.deadlines.get(key)
   if (!due) {
-    due = deadline(ctx.calendar, base, workdays, ctx.timeZone)
+    const d = deadline(ctx.calendar, base, workdays, ctx.timeZone)
+    due = { ...d, dueMs: Date.parse(d.dueAt) }
     if (ctx.caches.deadlines.size > 100_000) ctx.caches.deadlines.clear()
     ctx.caches.deadlines.set(key, due)
   }
@@ -475,8 +607,29 @@ function memoWorkdays(ctx: ImportRowContext, from: LocalDate, to: LocalDate): nu
 
 const PHONE = /^(1[3-9]\d{9}|0\d{9,11})$/
 
+/** A phone number without spaces, dashes, brackets and the +86 / 0086 prefix. */
+function normalizePhone(v: string): string {
+  return v.replace(/[\s\-()（）]/g, '').replace(/^(\+86|0086)/, '')
+}
+
+let lastIso = ''
+let lastMs = 0
+
+/** `Date.parse` of a UTC ISO time, remembering the last one (`now` recurs for every row). */
+function epochOf(iso: string): number {
+  if (iso !== lastIso) {
+    lastIso = iso
+    lastMs = Date.parse(iso)
+  }
+  return lastMs
+}
+
 const NOT_BOOLEAN = 'is not a yes/no: use 是/否, true/false or 1/0'
-const REFERENCE_NAMES = { category: 'category (分类)', unit: 'unit (承办单位)', district: 'district (区域)' }
+const REFERENCE_NAMES = {
+  category: 'category (分类)',
+  unit: 'unit (承办单位)',
+  district: 'district (区域)',
+}
 const OPEN_WITH_UNIT: readonly Status[] = ['dispatched', 'in_progress', 'return_requested']
 
 const TIME_HINT = 'use 2025-10-16 09:30[:00] or ISO-8601 such as 2025-10-16T09:30:00+08:00'
@@ -500,272 +653,357 @@ export function mapImportRow(
   ctx: ImportRowContext,
   existing: WorkOrder | null = null,
 ): ImportRowResult {
-  const problems: ImportProblem[] = []
-  const fail = (column: ImportField, reason: string) => {
-    problems.push({ column, reason })
+  return new RowMapping(row, ctx, existing).run()
+}
+
+/**
+ * One row's mapping. A class rather than closures: a million rows would otherwise create (and,
+ * under tsx, name) a dozen functions each.
+ */
+class RowMapping {
+  readonly problems: ImportProblem[] = []
+  readonly create: ImportedCase['create'] = {}
+  private readonly nowMs: number
+
+  constructor(
+    private readonly row: ImportRow,
+    private readonly ctx: ImportRowContext,
+    private readonly existing: WorkOrder | null,
+  ) {
+    this.nowMs = epochOf(ctx.now)
   }
-  const has = (f: ImportField) => row[f] !== undefined
-  const text = (f: ImportField) => cellText(row[f])
-  const nowMs = Date.parse(ctx.now)
 
-  const externalId = text('external_id')
-  if (externalId === '') fail('external_id', 'is required')
-  checkLength('external_id', externalId, fail)
+  fail(column: ImportField, reason: string): void {
+    this.problems.push({ column, reason })
+  }
 
-  const code = <T>(f: ImportField, parser: { parse(v: string): T | undefined; allowed: string }, fallback: T): T => {
-    const v = text(f)
+  /** A value kept from the existing case when the file has no such column, else the default. */
+  kept<T>(cell: string | undefined, value: T | undefined, fallback: T): T {
+    return this.existing && cell === undefined && value !== undefined ? value : fallback
+  }
+
+  code<T>(f: ImportField, cell: string | undefined, parser: CodeParser<T>, fallback: T): T {
+    const v = cellText(cell)
     if (v === '') return fallback
     const parsed = parser.parse(v)
-    if (parsed === undefined) fail(f, `unknown value ${v}; use one of ${parser.allowed}`)
+    if (parsed === undefined) this.fail(f, `unknown value ${v}; use one of ${parser.allowed}`)
     return parsed ?? fallback
   }
-  const kept = <T>(f: ImportField, value: T | undefined, fallback: T): T =>
-    existing && !has(f) && value !== undefined ? value : fallback
-  const channel = code('channel', CHANNEL, existing?.channel ?? DEFAULT_CHANNEL)
-  const kind = code('kind', KIND, kept('kind', existing?.kind, 'consultation'))
-  const urgency = code('urgency', URGENCY, kept('urgency', existing?.urgency, 'normal'))
 
-  const create: ImportedCase['create'] = {}
-  const reference = (
+  reference(
     f: 'category' | 'unit' | 'district',
-    find: (v: string) => LookupResult,
+    cell: string | undefined,
     current: number | null,
-  ): number | null => {
-    if (!has(f)) return current
-    const v = text(f)
+  ): number | null {
+    if (cell === undefined) return current
+    const v = cellText(cell)
     if (v === '') return null
-    const found = find(v)
+    const lookups = this.ctx.lookups
+    const found =
+      f === 'category' ? lookups.category(v) : f === 'unit' ? lookups.unit(v) : lookups.district(v)
     if (found === 'not_a_district') {
-      fail(f, `${v} is a unit, not a district (区域)`)
+      this.fail(f, `${v} is a unit, not a district (区域)`)
       return null
     }
     if (found === 'missing') {
-      if (ctx.createMissing && v.length > 100) fail(f, 'is too long for a new name (at most 100)')
-      else if (ctx.createMissing) create[f] = v
-      else fail(f, `no ${REFERENCE_NAMES[f]} with code or name ${v} (--create-missing adds it)`)
+      if (!this.ctx.createMissing) {
+        this.fail(f, `no ${REFERENCE_NAMES[f]} with code or name ${v} (--create-missing adds it)`)
+      } else if (v.length > 100) {
+        this.fail(f, 'is too long for a new name (at most 100 characters)')
+      } else {
+        this.create[f] = v
+      }
       return null
     }
     return found.id
   }
-  const categoryId = reference('category', ctx.lookups.category, existing?.categoryId ?? null)
-  const districtId = reference('district', ctx.lookups.district, existing?.districtId ?? null)
-  const unitId = reference('unit', ctx.lookups.unit, existing?.unitId ?? null)
 
-  const plain = (f: 'title' | 'content' | 'address' | 'citizen_name', current: string | null) => {
-    if (!has(f)) return current
-    const v = text(f)
-    checkLength(f, v, fail)
+  plain(
+    f: 'title' | 'content' | 'address' | 'citizen_name',
+    cell: string | undefined,
+    current: string | null,
+  ): string | null {
+    if (cell === undefined) return current
+    const v = cellText(cell)
+    this.checkLength(f, v)
     return v === '' ? null : v
   }
-  const content = plain('content', existing?.content ?? null) ?? ''
-  let title = plain('title', existing?.title ?? null)
-  if (title === null) title = content.split(/\r?\n/, 1)[0]!.trim().slice(0, 100) || '（无标题）'
-  const address = plain('address', existing?.address ?? null)
-  const citizenName = plain('citizen_name', existing?.citizenName ?? null)
-  let citizenPhone = existing?.citizenPhone ?? null
-  if (has('citizen_phone')) {
-    const v = text('citizen_phone').replace(/[\s\-()（）]/g, '').replace(/^(\+86|0086)/, '')
-    citizenPhone = v === '' ? null : v
-    if (citizenPhone !== null && !PHONE.test(citizenPhone)) {
-      fail('citizen_phone', 'must be a mobile number or a landline with its area code')
+
+  checkLength(f: ImportField, v: string): void {
+    const max = IMPORT_MAX_LENGTH[f]
+    if (max !== undefined && v.length > max) {
+      this.fail(f, `must be at most ${max} characters (it has ${v.length})`)
     }
   }
 
   /** A time cell: epoch ms, null when empty, undefined when refused (the problem is recorded). */
-  const time = (
+  time(
     f: ImportField,
+    cell: string | undefined,
     current: string | null,
-    options: { dateAlone?: boolean; future?: boolean } = {},
-  ): number | null | undefined => {
-    if (!has(f)) return current === null ? null : Date.parse(current)
-    const v = text(f)
+    dateAlone = false,
+    future = false,
+  ): number | null | undefined {
+    if (cell === undefined) return current === null ? null : Date.parse(current)
+    const v = cellText(cell)
     if (v === '') return null
-    const ms = parseTime(v, ctx.timeZone, ctx.caches, options.dateAlone)
+    const ms = parseTime(v, this.ctx.timeZone, this.ctx.caches, dateAlone)
     if (ms === undefined) {
-      fail(f, `${v} is not a time: ${TIME_HINT} (${ctx.timeZone} when no offset is given)`)
+      this.fail(
+        f,
+        `${v} is not a time: ${TIME_HINT} (${this.ctx.timeZone} when no offset is given)`,
+      )
       return undefined
     }
-    if (!options.future && ms > nowMs) {
-      fail(f, `${v} is in the future`)
+    if (!future && ms > this.nowMs) {
+      this.fail(f, `${v} is in the future`)
       return undefined
     }
     return ms
   }
-  const receivedMs = time('received_at', null)
-  if (receivedMs === null) fail('received_at', 'is required')
-  const dueGiven = has('due_at') ? time('due_at', null, { dateAlone: true, future: true }) : null
-  const closedMs = time('closed_at', existing?.closedAt ?? null)
-  const ratedMs = time('rated_at', existing?.ratedAt ?? null)
 
-  let rating: Rating | null = kept('rating', existing?.rating, null)
-  if (text('rating') !== '') rating = code('rating', RATING, null)
-
-  let closedOnTimeGiven: boolean | null = null
-  if (text('closed_on_time') !== '') {
-    const b = parseBoolean(text('closed_on_time'))
-    if (b === undefined) fail('closed_on_time', `${text('closed_on_time')} ${NOT_BOOLEAN}`)
-    else closedOnTimeGiven = b
-  }
-  const count = (f: 'returned' | 'extended' | 'reopened', current: number): number => {
-    if (!has(f)) return current
-    const v = text(f)
+  count(
+    f: 'returned' | 'extended' | 'reopened',
+    cell: string | undefined,
+    current: number,
+  ): number {
+    if (cell === undefined) return current
+    const v = cellText(cell)
     if (v === '') return 0
     const b = parseBoolean(v)
-    if (b === undefined) fail(f, `${v} ${NOT_BOOLEAN}`)
+    if (b === undefined) this.fail(f, `${v} ${NOT_BOOLEAN}`)
     return b ? Math.max(current, 1) : 0
   }
-  const returnCount = count('returned', existing?.returnCount ?? 0)
-  const extensionCount = count('extended', existing?.extensionCount ?? 0)
-  const reopenCount = count('reopened', existing?.reopenCount ?? 0)
 
-  let mergedInto: MasterRef = existing?.mergedIntoId ? { id: existing.mergedIntoId } : null
-  if (has('merged_into')) {
-    const v = text('merged_into')
-    mergedInto = v === '' ? null : { externalId: v }
-  }
+  run(): ImportRowResult {
+    const { ctx, existing, row } = this
+    const externalId = cellText(row.external_id)
+    if (externalId === '') this.fail('external_id', 'is required')
+    this.checkLength('external_id', externalId)
 
-  const hasUnit = unitId !== null || create.unit !== undefined
-  let status: Status
-  if (text('status') !== '') status = code<Status>('status', STATUS, 'received')
-  else if (mergedInto) status = 'merged'
-  else if (typeof closedMs === 'number') {
-    status = existing && isClosed(existing.status) ? existing.status : 'closed'
-  } else if (existing && !has('status')) status = existing.status
-  else status = hasUnit ? 'dispatched' : 'received'
+    const channel = this.code('channel', row.channel, CHANNEL, existing?.channel ?? DEFAULT_CHANNEL)
+    const kind = this.code(
+      'kind',
+      row.kind,
+      KIND,
+      this.kept(row.kind, existing?.kind, 'consultation'),
+    )
+    const urgency = this.code(
+      'urgency',
+      row.urgency,
+      URGENCY,
+      this.kept(row.urgency, existing?.urgency, 'normal'),
+    )
+    const categoryId = this.reference('category', row.category, existing?.categoryId ?? null)
+    const districtId = this.reference('district', row.district, existing?.districtId ?? null)
+    const unitId = this.reference('unit', row.unit, existing?.unitId ?? null)
 
-  // Consistency of the row as a whole.
-  const closed = isClosed(status)
-  const label = `${status} (${STATUS_LABELS[status]})`
-  if (closed && closedMs === null) fail('closed_at', `is required for status ${label}`)
-  if (!closed && typeof closedMs === 'number') {
-    fail('closed_at', `needs status closed (办结) or archived (归档); the status is ${label}`)
-  }
-  if (closedOnTimeGiven !== null && !(closed && typeof closedMs === 'number')) {
-    fail('closed_on_time', 'needs a closed case with a close time (办结时间)')
-  }
-  if (rating !== null && !closed) {
-    fail('rating', `needs status closed (办结) or archived (归档); the status is ${label}`)
-  }
-  if (typeof ratedMs === 'number' && rating === null) fail('rated_at', 'needs a rating (满意度)')
-  if (OPEN_WITH_UNIT.includes(status) && !hasUnit) fail('unit', `is required for status ${label}`)
-  if (status === 'merged' && !mergedInto) fail('merged_into', 'is required for status merged (重复件)')
-  if (mergedInto && status !== 'merged') {
-    fail('merged_into', `needs status merged (重复件); the status is ${label}`)
-  }
-  if (mergedInto && 'externalId' in mergedInto && mergedInto.externalId === externalId) {
-    fail('merged_into', 'a case cannot be merged into itself')
-  }
-  if (typeof receivedMs === 'number') {
-    if (typeof closedMs === 'number' && closedMs < receivedMs) {
-      fail('closed_at', 'is before the time of receipt (受理时间)')
+    const content = this.plain('content', row.content, existing?.content ?? null) ?? ''
+    let title = this.plain('title', row.title, existing?.title ?? null)
+    if (title === null) title = content.split(/\r?\n/, 1)[0]!.trim().slice(0, 100) || '（无标题）'
+    const address = this.plain('address', row.address, existing?.address ?? null)
+    const citizenName = this.plain('citizen_name', row.citizen_name, existing?.citizenName ?? null)
+    let citizenPhone = existing?.citizenPhone ?? null
+    if (row.citizen_phone !== undefined) {
+      const v = cellText(row.citizen_phone)
+      citizenPhone = v === '' || PHONE.test(v) ? v || null : normalizePhone(v)
+      if (citizenPhone !== null && !PHONE.test(citizenPhone)) {
+        this.fail('citizen_phone', 'must be a mobile number or a landline with its area code')
+      }
     }
-    if (typeof dueGiven === 'number' && dueGiven < receivedMs) {
-      fail('due_at', 'is before the time of receipt (受理时间)')
+
+    const receivedMs = this.time('received_at', row.received_at, null)
+    if (receivedMs === null) this.fail('received_at', 'is required')
+    const dueGiven =
+      row.due_at !== undefined ? this.time('due_at', row.due_at, null, true, true) : null
+    const closedMs = this.time('closed_at', row.closed_at, existing?.closedAt ?? null)
+    const ratedMs = this.time('rated_at', row.rated_at, null)
+
+    let rating: Rating | null = this.kept(row.rating, existing?.rating, null)
+    if (cellText(row.rating) !== '') rating = this.code('rating', row.rating, RATING, null)
+    let closedOnTimeGiven: boolean | null = null
+    const onTimeText = cellText(row.closed_on_time)
+    if (onTimeText !== '') {
+      const b = parseBoolean(onTimeText)
+      if (b === undefined) this.fail('closed_on_time', `${onTimeText} ${NOT_BOOLEAN}`)
+      else closedOnTimeGiven = b
+    }
+    const returnCount = this.count('returned', row.returned, existing?.returnCount ?? 0)
+    const extensionCount = this.count('extended', row.extended, existing?.extensionCount ?? 0)
+    const reopenCount = this.count('reopened', row.reopened, existing?.reopenCount ?? 0)
+
+    let mergedInto: MasterRef = existing?.mergedIntoId ? { id: existing.mergedIntoId } : null
+    if (row.merged_into !== undefined) {
+      const v = cellText(row.merged_into)
+      mergedInto = v === '' ? null : { externalId: v }
+    }
+
+    // A unit named but unknown is reported once, as unknown, not again as missing.
+    const hasUnit = row.unit !== undefined ? cellText(row.unit) !== '' : unitId !== null
+    let status: Status
+    if (cellText(row.status) !== '')
+      status = this.code<Status>('status', row.status, STATUS, 'received')
+    else if (mergedInto) status = 'merged'
+    else if (typeof closedMs === 'number') {
+      status = existing && isClosed(existing.status) ? existing.status : 'closed'
+    } else if (existing && row.status === undefined) status = existing.status
+    else status = hasUnit ? 'dispatched' : 'received'
+
+    // Consistency of the row as a whole.
+    const closed = isClosed(status)
+    const label = `${status} (${STATUS_LABELS[status]})`
+    if (closed && closedMs === null) this.fail('closed_at', `is required for status ${label}`)
+    if (!closed && typeof closedMs === 'number') {
+      this.fail(
+        'closed_at',
+        `needs status closed (办结) or archived (归档); the status is ${label}`,
+      )
+    }
+    if (closedOnTimeGiven !== null && !(closed && typeof closedMs === 'number')) {
+      this.fail('closed_on_time', 'needs a closed case with a close time (办结时间)')
+    }
+    if (rating !== null && !closed) {
+      this.fail('rating', `needs status closed (办结) or archived (归档); the status is ${label}`)
+    }
+    if (typeof ratedMs === 'number' && rating === null) {
+      this.fail('rated_at', 'needs a rating (满意度)')
+    }
+    if (OPEN_WITH_UNIT.includes(status) && !hasUnit) {
+      this.fail('unit', `is required for status ${label}`)
+    }
+    if (status === 'merged' && !mergedInto) {
+      this.fail('merged_into', 'is required for status merged (重复件)')
+    }
+    if (mergedInto && status !== 'merged') {
+      this.fail('merged_into', `needs status merged (重复件); the status is ${label}`)
+    }
+    if (mergedInto && 'externalId' in mergedInto && mergedInto.externalId === externalId) {
+      this.fail('merged_into', 'a case cannot be merged into itself')
+    }
+    if (typeof receivedMs === 'number') {
+      if (typeof closedMs === 'number' && closedMs < receivedMs) {
+        this.fail('closed_at', 'is before the time of receipt (受理时间)')
+      }
+      if (typeof dueGiven === 'number' && dueGiven < receivedMs) {
+        this.fail('due_at', 'is before the time of receipt (受理时间)')
+      }
+    }
+    if (typeof ratedMs === 'number' && typeof closedMs === 'number' && ratedMs < closedMs) {
+      this.fail('rated_at', 'is before the close time (办结时间)')
+    }
+    if (this.problems.length > 0 || typeof receivedMs !== 'number') {
+      return { ok: false, problems: this.problems }
+    }
+
+    // Derived fields.
+    const receivedAt = new Date(receivedMs).toISOString()
+    const receivedDay = localDay(receivedMs, ctx.timeZone, ctx.caches)
+    let dueAt: string
+    let dueMs: number
+    let dueBaseDay = receivedDay
+    let dueWorkdays: number
+    let dueProvisional: boolean
+    const keepDeadline =
+      existing !== null &&
+      row.due_at === undefined &&
+      existing.receivedAt === receivedAt &&
+      existing.kind === kind &&
+      existing.urgency === urgency &&
+      existing.channel === channel
+    if (typeof dueGiven === 'number') {
+      dueAt = new Date(dueGiven).toISOString()
+      dueMs = dueGiven
+      dueWorkdays = memoWorkdays(ctx, receivedDay, localDay(dueGiven, ctx.timeZone, ctx.caches))
+      dueProvisional = false
+    } else if (keepDeadline) {
+      dueAt = existing.dueAt
+      dueMs = Date.parse(existing.dueAt)
+      dueBaseDay = existing.dueBaseDay
+      dueWorkdays = existing.dueWorkdays
+      dueProvisional = existing.dueProvisional
+    } else {
+      dueWorkdays = slaWorkdaysFor(ctx.rules, { kind, urgency, channel })
+      const due = memoDeadline(ctx, receivedDay, dueWorkdays)
+      dueAt = due.dueAt
+      dueMs = due.dueMs
+      dueProvisional = due.dueProvisional
+    }
+
+    let closedAt: string | null = null
+    let closedOnTime: boolean | null = null
+    let handlingWorkdays: number | null = null
+    let ratedAt: string | null = null
+    if (closed && typeof closedMs === 'number') {
+      closedAt = new Date(closedMs).toISOString()
+      closedOnTime = closedOnTimeGiven ?? closedMs <= dueMs
+      const closedDay = localDay(closedMs, ctx.timeZone, ctx.caches)
+      handlingWorkdays = memoWorkdays(ctx, receivedDay, closedDay)
+      if (rating !== null) {
+        // A rating without its time is taken at the close; one kept from the case keeps its time
+        // while that is still after the close.
+        const kept = existing?.rating === rating ? existing.ratedAt : null
+        if (typeof ratedMs === 'number') ratedAt = new Date(ratedMs).toISOString()
+        else if (kept && Date.parse(kept) >= closedMs) ratedAt = kept
+        else ratedAt = closedAt
+      }
+    }
+
+    return {
+      ok: true,
+      value: {
+        externalId,
+        channel,
+        kind,
+        urgency,
+        categoryId,
+        unitId,
+        districtId,
+        create: this.create,
+        title,
+        content,
+        address,
+        citizenName,
+        citizenPhone,
+        status,
+        receivedAt,
+        receivedDay,
+        dueAt,
+        dueBaseDay,
+        dueWorkdays,
+        dueProvisional,
+        closedAt,
+        closedOnTime,
+        handlingWorkdays,
+        rating,
+        ratedAt,
+        returnCount,
+        extensionCount,
+        reopenCount,
+        mergedInto,
+      },
     }
   }
-  if (typeof ratedMs === 'number' && typeof closedMs === 'number' && ratedMs < closedMs) {
-    fail('rated_at', 'is before the close time (办结时间)')
-  }
-  if (problems.length > 0 || typeof receivedMs !== 'number') return { ok: false, problems }
-
-  // Derived fields.
-  const receivedAt = new Date(receivedMs).toISOString()
-  const receivedDay = localDay(receivedMs, ctx.timeZone, ctx.caches)
-  let dueAt: string
-  let dueBaseDay = receivedDay
-  let dueWorkdays: number
-  let dueProvisional: boolean
-  const keepDeadline =
-    existing !== null &&
-    !has('due_at') &&
-    existing.receivedAt === receivedAt &&
-    existing.kind === kind &&
-    existing.urgency === urgency &&
-    existing.channel === channel
-  if (typeof dueGiven === 'number') {
-    dueAt = new Date(dueGiven).toISOString()
-    dueWorkdays = memoWorkdays(ctx, receivedDay, localDay(dueGiven, ctx.timeZone, ctx.caches))
-    dueProvisional = false
-  } else if (keepDeadline) {
-    dueAt = existing.dueAt
-    dueBaseDay = existing.dueBaseDay
-    dueWorkdays = existing.dueWorkdays
-    dueProvisional = existing.dueProvisional
-  } else {
-    dueWorkdays = slaWorkdaysFor(ctx.rules, { kind, urgency, channel })
-    const due = memoDeadline(ctx, receivedDay, dueWorkdays)
-    dueAt = due.dueAt
-    dueProvisional = due.dueProvisional
-  }
-
-  let closedAt: string | null = null
-  let closedOnTime: boolean | null = null
-  let handlingWorkdays: number | null = null
-  let ratedAt: string | null = null
-  if (closed && typeof closedMs === 'number') {
-    closedAt = new Date(closedMs).toISOString()
-    closedOnTime = closedOnTimeGiven ?? closedMs <= Date.parse(dueAt)
-    handlingWorkdays = memoWorkdays(ctx, receivedDay, localDay(closedMs, ctx.timeZone, ctx.caches))
-    if (rating !== null) {
-      if (typeof ratedMs === 'number') ratedAt = new Date(ratedMs).toISOString()
-      else if (existing && existing.rating === rating && existing.ratedAt) ratedAt = existing.ratedAt
-      else ratedAt = closedAt
-    }
-  }
-
-  return {
-    ok: true,
-    value: {
-      externalId,
-      channel,
-      kind,
-      urgency,
-      categoryId,
-      unitId,
-      districtId,
-      create,
-      title,
-      content,
-      address,
-      citizenName,
-      citizenPhone,
-      status,
-      receivedAt,
-      receivedDay,
-      dueAt,
-      dueBaseDay,
-      dueWorkdays,
-      dueProvisional,
-      closedAt,
-      closedOnTime,
-      handlingWorkdays,
-      rating,
-      ratedAt,
-      returnCount,
-      extensionCount,
-      reopenCount,
-      mergedInto,
-    },
-  }
-}
-
-function checkLength(f: ImportField, v: string, fail: (column: ImportField, reason: string) => void) {
-  const max = IMPORT_MAX_LENGTH[f]
-  if (max !== undefined && v.length > max) fail(f, `must be at most ${max} characters (it has ${v.length})`)
 }
 
 /**
  * The whole work order an imported row stands for: a new case (`existing` null, version 1, no
  * tracking code, nothing of the workflow in progress) or `existing` with the imported fields.
  *
- * @example const order = importedWorkOrder(value, null, { caseNumber: 'NC20250000001', mergedIntoId: null })
+ * @example
+ * const order = importedWorkOrder(value, null, { caseNumber: 'NC20250000001', mergedIntoId: null })
  */
 export function importedWorkOrder(
   value: ImportedCase,
   existing: WorkOrder | null,
   extra: { caseNumber: string; mergedIntoId: number | null },
 ): Omit<WorkOrder, 'id'> & { id?: number } {
-  const fields = {
+  // One literal with every field (no spreads): V8 keeps it a fast object, which matters a million
+  // times over.
+  const e = existing
+  return {
+    id: e?.id,
+    caseNumber: e ? e.caseNumber : extra.caseNumber,
+    channel: e ? e.channel : value.channel,
     kind: value.kind,
     urgency: value.urgency,
     categoryId: value.categoryId,
@@ -776,41 +1014,35 @@ export function importedWorkOrder(
     address: value.address,
     citizenName: value.citizenName,
     citizenPhone: value.citizenPhone,
+    citizenIdNumber: e ? e.citizenIdNumber : null,
+    confidential: e ? e.confidential : false,
     status: value.status,
+    version: e ? e.version : 1,
     receivedAt: value.receivedAt,
     receivedDay: value.receivedDay,
     dueAt: value.dueAt,
     dueBaseDay: value.dueBaseDay,
     dueWorkdays: value.dueWorkdays,
     dueProvisional: value.dueProvisional,
+    pausedAt: e ? e.pausedAt : null,
+    statusBeforeReturn: e ? e.statusBeforeReturn : null,
+    returnReason: e ? e.returnReason : null,
+    pendingExtensionWorkdays: e ? e.pendingExtensionWorkdays : null,
+    pendingExtensionBasis: e ? e.pendingExtensionBasis : null,
+    dispatchedAt: e ? e.dispatchedAt : null,
     closedAt: value.closedAt,
     closedOnTime: value.closedOnTime,
     handlingWorkdays: value.handlingWorkdays,
+    reply: e ? e.reply : null,
     rating: value.rating,
+    ratingComment: e ? e.ratingComment : null,
     ratedAt: value.ratedAt,
     returnCount: value.returnCount,
     extensionCount: value.extensionCount,
     reopenCount: value.reopenCount,
+    urgeLevel: e ? e.urgeLevel : null,
     mergedIntoId: extra.mergedIntoId,
-  } satisfies Pick<WorkOrder, ImportedOrderField>
-  if (existing) return { ...existing, ...fields }
-  return {
-    ...fields,
-    caseNumber: extra.caseNumber,
-    channel: value.channel,
-    citizenIdNumber: null,
-    confidential: false,
-    version: 1,
-    pausedAt: null,
-    statusBeforeReturn: null,
-    returnReason: null,
-    pendingExtensionWorkdays: null,
-    pendingExtensionBasis: null,
-    dispatchedAt: null,
-    reply: null,
-    ratingComment: null,
-    urgeLevel: null,
-    externalId: value.externalId,
+    externalId: e ? e.externalId : value.externalId,
   }
 }
 

@@ -19,6 +19,7 @@ import { idempotent, IDEMPOTENCY_KEY_PATTERN } from '../services/idempotency'
 import {
   ACT_ROLES,
   CREATE_ROLES,
+  IMPORT_ROLES,
   openApiDocument,
   READ_ROLES,
   REPORT_ROLES,
@@ -28,6 +29,7 @@ import {
 import { summarize, type SummaryQuery } from '../services/reports'
 import { parseInput } from '../services/schemas'
 import { summaryCsv } from '../services/summary-formats'
+import { importApi } from './imports'
 
 /** Requests per token (or staff user) and window, unless the app says otherwise. */
 export const API_RATE_LIMIT = { limit: 300, windowMs: 60_000 }
@@ -184,6 +186,8 @@ export function apiRoutes(options: ApiRoutesOptions = {}) {
       throw err
     }
   })
+
+  app.post('/imports', apiAuth(IMPORT_ROLES), limited, noStore, importApi)
 
   return app
 }

@@ -1,19 +1,35 @@
 /**
  * Importing history (导入历史工单, CONTRACT.md section 6): `hotline import FILE` reads a CSV (UTF-8
  * with or without BOM, or GB18030) or an XLSX file as a stream and writes its rows as cases in
- * batches: one transaction per batch with the cases, one `import` event each, their ratings and the
- * rollup changes, so the figures stay exact (`hotline recount` agrees) and an interrupted import can
- * simply be run again. Rows are identified by `channel` + `external_id`: a row seen before is left
- * alone when nothing changed and updated (with an `import` event) when something did.
+ * batches: one transaction per batch with the cases, one `import` event each, their ratings and
+ * the rollup changes, so the figures stay exact (`hotline recount` agrees) and an interrupted
+ * import can simply be run again. Rows are identified by `channel` + `external_id`: a row seen
+ * before is left alone when nothing changed and updated (with an `import` event) when something
+ * did.
  *
  * The mapping of one row lives in `src/domain/import-row.ts`; this file is the I/O around it.
  */
 import { createHash } from 'node:crypto'
+import { isUtf8 } from 'node:buffer'
 import { once } from 'node:events'
-import { createReadStream, createWriteStream, existsSync, statSync, type WriteStream } from 'node:fs'
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  statSync,
+  type WriteStream,
+} from 'node:fs'
 import { basename, extname, resolve } from 'node:path'
-import { CompiledQuery, type Kysely, type Transaction } from 'kysely'
+import {
+  CompiledQuery,
+  Kysely,
+  sql,
+  SqliteDialect,
+  type SqliteStatement,
+  type Transaction,
+} from 'kysely'
 import type { Database } from '../../db/database'
+import { createSqliteDb } from '../../db/dialects/sqlite'
 import { listCategories, listUnits } from '../../db/repositories/reference-data'
 import { applyRollupDeltas, type RollupChange } from '../../db/repositories/rollups'
 import { toWorkOrder } from '../../db/repositories/work-orders'
@@ -30,6 +46,7 @@ import {
   mapImportRow,
   resolveHeader,
   rowChannel,
+  rowReader,
   type ImportedCase,
   type ImportedOrderField,
   type ImportField,
@@ -57,7 +74,7 @@ export interface ImportOptions {
   createMissing?: boolean
   /** Where the rejected rows go (default `FILE.errors.csv` next to the input). */
   errorsPath?: string
-  /** Rows per transaction (default 2000). */
+  /** Rows per transaction (default 5000). */
   batchSize?: number
   /** Each rejected row, as soon as it is known. */
   onRejected?: (rejection: Rejection) => void
@@ -104,7 +121,7 @@ export interface ImportSummary {
 /** Who the import acts as, in case timelines and the admin audit log. */
 const IMPORT_ACTOR = { id: null, role: 'system', name: '数据导入' } as const
 const IMPORT_ADMIN: AdminActor = { id: null, name: '数据导入' }
-const DEFAULT_BATCH = 2000
+const DEFAULT_BATCH = 5000
 
 /**
  * Imports a CSV or XLSX file of historical cases (see CONTRACT.md section 6). File-level problems
@@ -122,7 +139,8 @@ export async function importFile(
 ): Promise<ImportSummary> {
   const ext = extname(file).toLowerCase()
   if (ext !== '.csv' && ext !== '.xlsx') throw invalidField('FILE', 'must be a .csv or .xlsx file')
-  if (!existsSync(file) || !statSync(file).isFile()) throw invalidField('FILE', `no such file: ${file}`)
+  if (!existsSync(file) || !statSync(file).isFile())
+    throw invalidField('FILE', `no such file: ${file}`)
   const errorsPath = resolve(options.errorsPath ?? `${file}.errors.csv`)
   if (errorsPath === resolve(file)) throw invalidField('errors', 'must not be the input file')
   const format = ext === '.csv' ? 'csv' : 'xlsx'
@@ -187,17 +205,19 @@ interface RawRecord {
  * file once as a stream with a strict decoder.
  */
 async function detectEncoding(file: string): Promise<'utf-8' | 'gb18030'> {
-  const decoder = new TextDecoder('utf-8', { fatal: true })
-  try {
-    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
-      decoder.decode(chunk as Buffer, { stream: true })
-    }
-    decoder.decode()
-    return 'utf-8'
-  } catch (err) {
-    if (err instanceof TypeError) return 'gb18030'
-    throw err
+  let carry: Buffer = Buffer.alloc(0)
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+    const buf = carry.length > 0 ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer)
+    // Check up to the last whole character; an unfinished one waits for the next chunk.
+    let lead = buf.length - 1
+    while (lead > 0 && buf.length - lead < 4 && (buf[lead]! & 0xc0) === 0x80) lead--
+    const byte = buf[lead] ?? 0
+    const width = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1
+    const cut = buf.length - lead < width ? lead : buf.length
+    if (!isUtf8(buf.subarray(0, cut))) return 'gb18030'
+    carry = Buffer.from(buf.subarray(cut))
   }
+  return carry.length === 0 || isUtf8(carry) ? 'utf-8' : 'gb18030'
 }
 
 async function* readCsvRecords(
@@ -229,24 +249,52 @@ export class CsvParser {
   private buf = ''
   private pos = 0
   private line = 1
+  /** Where the next `"` and the next CR are at or after `pos` (-1: none; -2: not looked yet). */
+  private quoteAt = -2
+  private crAt = -2
 
   /** Adds decoded text. */
   push(text: string): void {
     this.buf = this.pos > 0 ? this.buf.slice(this.pos) + text : this.buf + text
     this.pos = 0
+    this.quoteAt = -2
+    this.crAt = -2
   }
 
   /**
    * The next complete record, or undefined when more text is needed (`final` false) or the text
    * is used up.
    *
-   * @example const p = new CsvParser(); p.push('a,b\n'); p.next(false) // { line: 1, cells: ['a', 'b'] }
+   * @example
+   * const p = new CsvParser()
+   * p.push('a,b\n')
+   * p.next(false) // { line: 1, cells: ['a', 'b'] }
    */
   next(final: boolean): RawRecord | undefined {
     const buf = this.buf
+    const i = this.pos
+    if (i >= buf.length) return undefined
+    // The common record, without quotes or a lone CR, is cut with indexOf and split.
+    const lf = buf.indexOf('\n', i)
+    if (lf >= 0) {
+      if (this.quoteAt !== -1 && this.quoteAt < i) this.quoteAt = buf.indexOf('"', i)
+      if (this.crAt !== -1 && this.crAt < i) this.crAt = buf.indexOf('\r', i)
+      const quoted = this.quoteAt >= 0 && this.quoteAt < lf
+      const cr = this.crAt >= 0 && this.crAt < lf
+      if (!quoted && (!cr || this.crAt === lf - 1)) {
+        const record = { line: this.line++, cells: buf.slice(i, cr ? lf - 1 : lf).split(',') }
+        this.pos = lf + 1
+        return record
+      }
+    }
+    return this.parse(final)
+  }
+
+  /** The general case: quoted cells with commas, quotes and line breaks, any line ends. */
+  private parse(final: boolean): RawRecord | undefined {
+    const buf = this.buf
     const len = buf.length
     let i = this.pos
-    if (i >= len) return undefined
     const cells: string[] = []
     let breaks = 0
     for (;;) {
@@ -380,38 +428,31 @@ function xlsxText(value: unknown): string {
 /**
  * The `external_id`s seen in one file with the line each was first seen on and what became of
  * the row, kept compactly (UTF-8 bytes in one buffer and an open-addressing table of indices): a
- * million ids take about 30 MB instead of the ~90 MB of a `Map` of strings. Exact: a hash match is
- * confirmed byte by byte.
+ * million ids take about 30 MB instead of the ~90 MB of a `Map` of strings. Exact: every probe
+ * compares the bytes.
  */
 class FileKeys {
   private bytes = Buffer.alloc(1 << 16)
   private used = 0
   private starts = new Uint32Array(1024)
   private lines = new Uint32Array(1024)
-  private hashes = new Uint32Array(1024)
   private states = new Uint8Array(1024)
   private count = 0
   private table = new Int32Array(2048).fill(-1)
+  private scratch = Buffer.alloc(1024)
 
-  /** The index of a key, or -1. */
-  find(key: string): number {
-    const k = Buffer.from(key, 'utf8')
-    const h = fnv1a(k)
-    const mask = this.table.length - 1
-    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const i = this.table[slot]!
-      if (i < 0) return -1
-      if (this.hashes[i] === h && this.equals(i, k)) return i
-    }
-  }
-
-  /** Adds a key not yet present and returns its index. */
-  add(key: string, line: number): number {
-    const k = Buffer.from(key, 'utf8')
-    if (this.count + 1 >= this.starts.length) this.growRows()
+  /**
+   * The index of `key` when it was seen before; otherwise adds it (first seen on `line`) and
+   * returns -1.
+   */
+  seenOrAdd(key: string, line: number): number {
+    const k = this.encode(key)
+    const found = this.lookup(k)
+    if (found >= 0) return found
+    if (this.count + 2 >= this.starts.length) this.growRows()
     if ((this.count + 1) * 2 > this.table.length) this.growTable()
-    while (this.used + k.length > this.bytes.length) {
-      const bigger = Buffer.alloc(this.bytes.length * 2)
+    if (this.used + k.length > this.bytes.length) {
+      const bigger = Buffer.alloc(Math.ceil((this.used + k.length) * 1.5))
       this.bytes.copy(bigger, 0, 0, this.used)
       this.bytes = bigger
     }
@@ -421,9 +462,18 @@ class FileKeys {
     this.used += k.length
     this.starts[i + 1] = this.used
     this.lines[i] = line
-    this.hashes[i] = fnv1a(k)
-    this.insert(i)
-    return i
+    this.insert(i, fnv1a(k))
+    return -1
+  }
+
+  /** The index of a key, or -1. */
+  find(key: string): number {
+    return this.lookup(this.encode(key))
+  }
+
+  /** The number of keys so far (the index the next added key gets). */
+  get size(): number {
+    return this.count
   }
 
   line(i: number): number {
@@ -439,35 +489,51 @@ class FileKeys {
     this.states[i] = state
   }
 
-  private equals(i: number, k: Buffer): boolean {
-    const start = this.starts[i]!
-    const end = this.starts[i + 1]!
-    return end - start === k.length && this.bytes.compare(k, 0, k.length, start, end) === 0
+  private lookup(k: Buffer): number {
+    const mask = this.table.length - 1
+    for (let slot = fnv1a(k) & mask; ; slot = (slot + 1) & mask) {
+      const i = this.table[slot]!
+      if (i < 0) return -1
+      const start = this.starts[i]!
+      const end = this.starts[i + 1]!
+      if (end - start === k.length && this.bytes.compare(k, 0, k.length, start, end) === 0) {
+        return i
+      }
+    }
   }
 
-  private insert(i: number) {
+  /** The UTF-8 bytes of a key, in a scratch buffer (valid until the next call). */
+  private encode(key: string): Buffer {
+    if (key.length * 3 > this.scratch.length) this.scratch = Buffer.alloc(key.length * 3)
+    const n = this.scratch.write(key, 0, 'utf8')
+    return this.scratch.subarray(0, n)
+  }
+
+  private insert(i: number, hash: number) {
     const mask = this.table.length - 1
-    let slot = this.hashes[i]! & mask
+    let slot = hash & mask
     while (this.table[slot]! >= 0) slot = (slot + 1) & mask
     this.table[slot] = i
   }
 
   private growRows() {
-    const n = this.starts.length * 2
-    const grow = <T extends Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n)
-      b.set(a)
-      return b
-    }
-    this.starts = grow(this.starts, (m) => new Uint32Array(m))
-    this.lines = grow(this.lines, (m) => new Uint32Array(m))
-    this.hashes = grow(this.hashes, (m) => new Uint32Array(m))
-    this.states = grow(this.states, (m) => new Uint8Array(m))
+    const n = Math.ceil(this.starts.length * 1.5)
+    const starts = new Uint32Array(n)
+    starts.set(this.starts)
+    this.starts = starts
+    const lines = new Uint32Array(n)
+    lines.set(this.lines)
+    this.lines = lines
+    const states = new Uint8Array(n)
+    states.set(this.states)
+    this.states = states
   }
 
   private growTable() {
     this.table = new Int32Array(this.table.length * 2).fill(-1)
-    for (let i = 0; i < this.count; i++) this.insert(i)
+    for (let i = 0; i < this.count; i++) {
+      this.insert(i, fnv1a(this.bytes.subarray(this.starts[i]!, this.starts[i + 1]!)))
+    }
   }
 }
 
@@ -520,6 +586,7 @@ class ImportRun {
   private errors: WriteStream | null = null
   private readonly keep: number[]
   private nextPlaceholder = -1
+  private readonly readRow: (cells: readonly string[]) => ImportRow
 
   private constructor(
     private readonly deps: Deps,
@@ -533,8 +600,10 @@ class ImportRun {
     private readonly units: Reference[],
     private readonly categories: Reference[],
     private readonly now: string,
+    private readonly sink: Sink,
   ) {
     this.keep = headerCells.map((_, i) => i).filter((i) => !isErrorColumn(headerCells[i]!))
+    this.readRow = rowReader(header.fields)
   }
 
   static async start(
@@ -552,7 +621,9 @@ class ImportRun {
       })
     }
     if (header.unknown.length > 0) {
-      options.onWarning?.(`ignoring columns this import does not know: ${header.unknown.join(', ')}`)
+      options.onWarning?.(
+        `ignoring columns this import does not know: ${header.unknown.join(', ')}`,
+      )
     }
     const [{ calendar, rules }, units, categories] = await Promise.all([
       workingRules(deps),
@@ -597,6 +668,7 @@ class ImportRun {
       unitRefs,
       categoryRefs,
       now,
+      options.dryRun ? readOnlySink(deps) : await openSink(deps),
     )
   }
 
@@ -606,7 +678,7 @@ class ImportRun {
     if (this.summary.dryRun) {
       await this.check(this.deps.db, items)
     } else {
-      await this.deps.db.transaction().execute(async (trx) => {
+      await this.sink.db.transaction().execute(async (trx) => {
         await this.check(trx, items)
         await this.write(trx, items)
       })
@@ -615,6 +687,7 @@ class ImportRun {
   }
 
   async close(): Promise<void> {
+    await this.sink.close()
     const stream = this.errors
     if (!stream) return
     await new Promise<void>((done, fail) => {
@@ -625,11 +698,7 @@ class ImportRun {
 
   private prepare(record: RawRecord): Item {
     const { fields } = this.header
-    const row: ImportRow = {}
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i]
-      if (f) row[f] = record.cells[i] ?? ''
-    }
+    const row = this.readRow(record.cells)
     const item: Item = {
       record,
       row,
@@ -644,29 +713,34 @@ class ImportRun {
       order: null,
       changed: [],
     }
-    const extra = record.cells.slice(fields.length)
-    if (extra.some((c) => c.trim() !== '')) {
+    for (let i = fields.length; i < record.cells.length; i++) {
+      if (record.cells[i]!.trim() === '') continue
       item.problems.push({
         column: null,
-        reason: `has ${record.cells.length} cells but the header has ${fields.length} (a stray comma or quote?)`,
+        reason:
+          `has ${record.cells.length} cells but the header has ${fields.length}` +
+          ' (a stray comma or quote?)',
       })
+      break
     }
     const externalId = cellText(row.external_id)
     if (externalId !== '') {
-      const seen = this.keys.find(externalId)
+      const index = this.keys.size
+      const seen = this.keys.seenOrAdd(externalId, record.line)
       if (seen >= 0) {
+        const first = this.keys.line(seen)
         item.problems.push({
           column: 'external_id',
-          reason: `duplicate: ${externalId} is already on line ${this.keys.line(seen)} of this file`,
+          reason: `duplicate: ${externalId} is already on line ${first} of this file`,
         })
       } else {
-        item.key = this.keys.add(externalId, record.line)
+        item.key = index
       }
     }
     return item
   }
 
-  /** Everything but writing: existing cases, the mapping, masters, units and categories to create. */
+  /** All but the writing: existing cases, the mapping, masters, units and categories to create. */
   private async check(db: Db, items: Item[]): Promise<void> {
     const existing = await this.findExisting(db, items)
     for (const item of items) {
@@ -730,12 +804,15 @@ class ImportRun {
       const state = k >= 0 && this.keys.line(k) < item.record.line ? this.keys.state(k) : 0
       if (state & ACCEPTED) {
         if (!(state & MASTER)) {
-          this.refuse(item, 'merged_into', `the master case ${ref.externalId} (line ${this.keys.line(k)}) is itself invalid or merged`)
+          const line = this.keys.line(k)
+          const reason = `the master case ${ref.externalId} (line ${line}) is invalid or merged`
+          this.refuse(item, 'merged_into', reason)
           continue
         }
         const inBatch = batchByKey.get(k)
         if (inBatch) item.masterItem = inBatch
-        else if (!this.summary.dryRun) fromDb.push({ item, externalId: ref.externalId, channel: channelOfState(state) })
+        else if (!this.summary.dryRun)
+          fromDb.push({ item, externalId: ref.externalId, channel: channelOfState(state) })
         continue
       }
       fromDb.push({ item, externalId: ref.externalId, channel: null })
@@ -767,14 +844,19 @@ class ImportRun {
           item,
           'merged_into',
           candidates.length > 1
-            ? `${externalId} names cases of several channels (${candidates.map((c) => c.channel).join(', ')}); none of ${own}`
+            ? `${externalId} names cases of several channels ` +
+                `(${candidates.map((c) => c.channel).join(', ')}); none of ${own}`
             : `no case ${externalId} in the database or earlier in this file`,
         )
         continue
       }
       if (channel === null && (master.status === 'invalid' || master.status === 'merged')) {
         const label = STATUS_LABELS[master.status as Status]
-        this.refuse(item, 'merged_into', `the master case ${externalId} is ${master.status} (${label})`)
+        this.refuse(
+          item,
+          'merged_into',
+          `the master case ${externalId} is ${master.status} (${label})`,
+        )
         continue
       }
       item.masterId = master.id
@@ -841,7 +923,11 @@ class ImportRun {
     if (this.summary.dryRun) {
       id = this.nextPlaceholder--
     } else if (kind === 'category') {
-      id = await createCategory(deps, { code, name, parentId: null, defaultUnitId: null }, IMPORT_ADMIN)
+      id = await createCategory(
+        deps,
+        { code, name, parentId: null, defaultUnitId: null },
+        IMPORT_ADMIN,
+      )
     } else {
       id = await createUnit(deps, { code, name, parentId, level }, IMPORT_ADMIN)
     }
@@ -860,7 +946,10 @@ class ImportRun {
     const value = item.value
     if (!value) return
     const masterId = item.masterItem ? (item.masterItem.existing?.id ?? -1) : item.masterId
-    const order = importedWorkOrder(value, item.existing, { caseNumber: '', mergedIntoId: masterId })
+    const order = importedWorkOrder(value, item.existing, {
+      caseNumber: '',
+      mergedIntoId: masterId,
+    })
     item.order = order
     if (!item.existing) {
       item.outcome = 'created'
@@ -897,20 +986,23 @@ class ImportRun {
 
     const ids = new Map<Item, number>()
     const idOf = (item: Item) => item.existing?.id ?? ids.get(item)
-    const maxRows = this.deps.dialect === 'postgres' ? 1000 : 700
     let chunk: Item[] = []
     const flush = async () => {
       if (chunk.length === 0) return
-      const rows = await insertOrders(db, this.deps.dialect, chunk.map((i) => i.order!), this.now)
-      const byExternal = new Map(rows.map((r) => [r.external_id, r.id]))
-      for (const item of chunk) ids.set(item, byExternal.get(item.order!.externalId)!)
+      const inserted = await this.sink.insertOrders(
+        db,
+        chunk.map((i) => i.order!),
+        this.now,
+      )
+      chunk.forEach((item, n) => ids.set(item, inserted[n]!))
       chunk = []
     }
     for (const item of created) {
+      // A master earlier in this batch must be stored before the case that points to it.
       if (item.masterItem && idOf(item.masterItem) === undefined) await flush()
       if (item.masterItem) item.order!.mergedIntoId = idOf(item.masterItem)!
       chunk.push(item)
-      if (chunk.length >= maxRows) await flush()
+      if (chunk.length >= this.sink.ordersPerStatement) await flush()
     }
     await flush()
     for (const item of updated) {
@@ -918,7 +1010,8 @@ class ImportRun {
         item.order!.mergedIntoId = idOf(item.masterItem)!
         item.changed = changedFields(item.existing!, item.order!)
       }
-      await updateOrder(db, this.deps.dialect, { ...item.order!, id: item.existing!.id }, item.existing!.version, this.now)
+      const order = item.order as WorkOrder
+      await updateOrder(db, this.deps.dialect, order, item.existing!.version, this.now)
     }
 
     const events: unknown[][] = []
@@ -948,12 +1041,14 @@ class ImportRun {
       ])
       const newRating =
         order.rating !== null &&
-        (!item.existing || item.existing.rating !== order.rating || item.existing.ratedAt !== order.ratedAt)
+        (!item.existing ||
+          item.existing.rating !== order.rating ||
+          item.existing.ratedAt !== order.ratedAt)
       if (newRating) ratings.push([id, order.rating, null, 'import', null, order.ratedAt])
       changes.push({ before: item.existing, after: order })
     }
-    await insertRows(db, this.deps.dialect, 'work_order_events', EVENT_COLUMNS, events)
-    await insertRows(db, this.deps.dialect, 'ratings', RATING_COLUMNS, ratings)
+    await this.sink.insertRows(db, 'work_order_events', events)
+    await this.sink.insertRows(db, 'ratings', ratings)
     await applyRollupDeltas(db, changes)
   }
 
@@ -981,7 +1076,12 @@ class ImportRun {
     if (!this.errors) {
       this.errors = createWriteStream(this.errorsPath)
       this.summary.errorsPath = this.errorsPath
-      const head = [...this.keep.map((i) => this.headerCells[i]!.replace(/^\uFEFF/, '')), 'line', 'column', 'reason']
+      const head = [
+        ...this.keep.map((i) => this.headerCells[i]!.replace(/^\uFEFF/, '')),
+        'line',
+        'column',
+        'reason',
+      ]
       this.errors.write(`\uFEFF${csvLine(head)}`)
     }
     return this.errors.write(
@@ -1035,7 +1135,9 @@ async function reserveCounter(db: Db, name: string, n: number): Promise<number> 
   const row = await db
     .insertInto('counters')
     .values({ name, value: n })
-    .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('counters.value', '+', n) })))
+    .onConflict((oc) =>
+      oc.column('name').doUpdateSet((eb) => ({ value: eb('counters.value', '+', n) })),
+    )
     .returning('value')
     .executeTakeFirstOrThrow()
   return Number(row.value) - n + 1
@@ -1087,7 +1189,26 @@ const ORDER_COLUMNS: readonly [string, (o: Omit<WorkOrder, 'id'>) => unknown][] 
   ['merged_into_id', (o) => o.mergedIntoId],
   ['external_id', (o) => o.externalId],
 ]
-const INSERT_COLUMNS = [...ORDER_COLUMNS.map(([c]) => c), 'tracking_hash', 'created_at', 'updated_at']
+/**
+ * The columns a new imported case leaves at their defaults (null or 0): nothing of the workflow in
+ * progress, no citizen ID, no reply and no tracking code. Its INSERT names only the others.
+ */
+const DEFAULTED = new Set([
+  'citizen_id_number',
+  'confidential',
+  'paused_at',
+  'status_before_return',
+  'return_reason',
+  'pending_extension_workdays',
+  'pending_extension_basis',
+  'dispatched_at',
+  'reply',
+  'rating_comment',
+  'urge_level',
+])
+const NEW_ORDER_COLUMNS = ORDER_COLUMNS.filter(([c]) => !DEFAULTED.has(c))
+const DEFAULTED_COLUMNS = ORDER_COLUMNS.filter(([c]) => DEFAULTED.has(c))
+const INSERT_COLUMNS = [...NEW_ORDER_COLUMNS.map(([c]) => c), 'created_at', 'updated_at']
 const EVENT_COLUMNS = [
   'work_order_id',
   'action',
@@ -1102,6 +1223,148 @@ const EVENT_COLUMNS = [
 ]
 const RATING_COLUMNS = ['work_order_id', 'rating', 'comment', 'source', 'actor_id', 'rated_at']
 
+const COLUMNS_OF = { work_order_events: EVENT_COLUMNS, ratings: RATING_COLUMNS } as const
+
+/**
+ * Where a batch's rows are written. The generic sink sends multi-row statements through Kysely;
+ * on a SQLite file the import gets a connection of its own with prepared statements kept for the
+ * whole import (Kysely's driver prepares every statement afresh, and parsing a many-row statement
+ * costs more than running it).
+ */
+interface Sink {
+  /** The store the batch transactions run on. */
+  db: Kysely<Database>
+  ordersPerStatement: number
+  /** Inserts new cases in order and returns their ids in the same order. */
+  insertOrders(db: Db, orders: Omit<WorkOrder, 'id'>[], now: string): Promise<number[]>
+  insertRows(db: Db, table: keyof typeof COLUMNS_OF, rows: unknown[][]): Promise<void>
+  close(): Promise<void>
+}
+
+function readOnlySink(deps: Deps): Sink {
+  const refuse = () => Promise.reject(new Error('a dry run writes nothing'))
+  return {
+    db: deps.db,
+    ordersPerStatement: 1,
+    insertOrders: refuse,
+    insertRows: refuse,
+    close: async () => {},
+  }
+}
+
+async function openSink(deps: Deps): Promise<Sink> {
+  if (deps.dialect === 'sqlite') {
+    const file = await sqliteFile(deps.db)
+    if (file) return sqliteSink(deps.db, file)
+  }
+  return genericSink(deps)
+}
+
+function genericSink(deps: Deps): Sink {
+  const dialect = deps.dialect
+  return {
+    db: deps.db,
+    ordersPerStatement: dialect === 'postgres' ? 1000 : 700,
+    async insertOrders(db, orders, now) {
+      const params: unknown[] = []
+      for (const o of orders) orderValues(o, now, params)
+      const text = insertSql(
+        dialect,
+        'work_orders',
+        INSERT_COLUMNS,
+        orders.length,
+        ' returning "id", "external_id"',
+      )
+      const { rows } = await db.executeQuery<{ id: number; external_id: string | null }>(
+        CompiledQuery.raw(text, params),
+      )
+      const ids = new Map(rows.map((r) => [r.external_id, Number(r.id)]))
+      return orders.map((o) => ids.get(o.externalId)!)
+    },
+    async insertRows(db, table, rows) {
+      const columns = COLUMNS_OF[table]
+      const per = Math.floor((dialect === 'postgres' ? 60_000 : 30_000) / columns.length)
+      for (let i = 0; i < rows.length; i += per) {
+        const chunk = rows.slice(i, i + per)
+        const text = insertSql(dialect, table, columns, chunk.length)
+        await db.executeQuery(CompiledQuery.raw(text, chunk.flat()))
+      }
+    },
+    close: async () => {},
+  }
+}
+
+/** The file of a SQLite store, or null for an in-memory one. */
+async function sqliteFile(db: Kysely<Database>): Promise<string | null> {
+  const { rows } = await sql<{ name: string; file: string }>`pragma database_list`.execute(db)
+  const file = rows.find((r) => r.name === 'main')?.file
+  return file ? file : null
+}
+
+const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'FULL'] as const
+
+/**
+ * A second connection to the same SQLite file, opened like the store's own (WAL, foreign keys,
+ * the same `synchronous`), with every prepared statement kept: the bulk inserts run one row at a
+ * time on statements prepared once, and the queries Kysely sends (rollups, lookups) reuse theirs.
+ */
+async function sqliteSink(main: Kysely<Database>, file: string): Promise<Sink> {
+  const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(main)
+  const level = SYNCHRONOUS[Number(rows[0]?.synchronous ?? 2)] ?? 'FULL'
+  const { raw } = createSqliteDb({ filename: file, synchronous: level })
+  // Short statements recur batch after batch; long many-row ones (rollup upserts) seldom do, and
+  // a prepared statement of a thousand rows holds its program in memory: those are not kept.
+  const cache = new Map<string, SqliteStatement>()
+  const prepare = (text: string) => {
+    let statement = cache.get(text)
+    if (!statement) {
+      // Batches take the write lock when they begin, so that a writer on another connection (the
+      // web server's) makes them wait for the busy timeout instead of failing half-way.
+      statement = raw.prepare(text === 'begin' ? 'begin immediate' : text)
+      if (text.length <= 8192) {
+        if (cache.size >= 100) cache.clear()
+        cache.set(text, statement)
+      }
+    }
+    return statement
+  }
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: { prepare, close: () => raw.close() } }),
+  })
+  const insertOrder = prepare(insertSql('sqlite', 'work_orders', INSERT_COLUMNS, 1))
+  const inserts = {
+    work_order_events: prepare(insertSql('sqlite', 'work_order_events', EVENT_COLUMNS, 1)),
+    ratings: prepare(insertSql('sqlite', 'ratings', RATING_COLUMNS, 1)),
+  }
+  const values: unknown[] = []
+  return {
+    db,
+    ordersPerStatement: 1000,
+    async insertOrders(_db, orders, now) {
+      return orders.map((o) => {
+        values.length = 0
+        return Number(insertOrder.run(orderValues(o, now, values)).lastInsertRowid)
+      })
+    },
+    async insertRows(_db, table, rows) {
+      const statement = inserts[table]
+      for (const row of rows) statement.run(row)
+    },
+    close: () => db.destroy(),
+  }
+}
+
+/** The INSERT values of a new case, in INSERT_COLUMNS order. */
+function orderValues(o: Omit<WorkOrder, 'id'>, now: string, into: unknown[] = []): unknown[] {
+  for (const [column, get] of DEFAULTED_COLUMNS) {
+    const v = get(o)
+    if (v !== null && v !== 0) throw new Error(`a new imported case has ${column} ${String(v)}`)
+  }
+  for (const [, get] of NEW_ORDER_COLUMNS) into.push(get(o))
+  into.push(now, now)
+  return into
+}
+
 const statements = new Map<string, string>()
 
 function placeholders(dialect: string, rows: number, width: number): string {
@@ -1115,47 +1378,23 @@ function placeholders(dialect: string, rows: number, width: number): string {
   return out.join(', ')
 }
 
-function insertSql(dialect: string, table: string, columns: readonly string[], rows: number, tail = '') {
+function insertSql(
+  dialect: string,
+  table: string,
+  columns: readonly string[],
+  rows: number,
+  tail = '',
+) {
   const key = `${dialect}|${table}|${rows}|${tail}`
   let text = statements.get(key)
   if (!text) {
     const cols = columns.map((c) => `"${c}"`).join(', ')
-    text = `insert into "${table}" (${cols}) values ${placeholders(dialect, rows, columns.length)}${tail}`
+    const values = placeholders(dialect, rows, columns.length)
+    text = `insert into "${table}" (${cols}) values ${values}${tail}`
+    if (statements.size > 200) statements.clear()
     statements.set(key, text)
   }
   return text
-}
-
-async function insertOrders(
-  db: Db,
-  dialect: string,
-  orders: Omit<WorkOrder, 'id'>[],
-  now: string,
-): Promise<{ id: number; external_id: string | null }[]> {
-  const params: unknown[] = []
-  for (const o of orders) {
-    for (const [, get] of ORDER_COLUMNS) params.push(get(o))
-    params.push(null, now, now)
-  }
-  const sqlText = insertSql(dialect, 'work_orders', INSERT_COLUMNS, orders.length, ' returning "id", "external_id"')
-  const result = await db.executeQuery<{ id: number; external_id: string | null }>(
-    CompiledQuery.raw(sqlText, params),
-  )
-  return result.rows
-}
-
-async function insertRows(
-  db: Db,
-  dialect: string,
-  table: 'work_order_events' | 'ratings',
-  columns: readonly string[],
-  rows: unknown[][],
-): Promise<void> {
-  const per = Math.floor((dialect === 'postgres' ? 60_000 : 30_000) / columns.length)
-  for (let i = 0; i < rows.length; i += per) {
-    const chunk = rows.slice(i, i + per)
-    await db.executeQuery(CompiledQuery.raw(insertSql(dialect, table, columns, chunk.length), chunk.flat()))
-  }
 }
 
 async function updateOrder(
@@ -1179,7 +1418,7 @@ async function updateOrder(
   if (Number(result.numAffectedRows ?? 0) !== 1) {
     throw new HotlineError(
       'conflict',
-      `case ${order.caseNumber} was changed by someone else during the import; run the import again`,
+      `case ${order.caseNumber} was changed by someone else during the import; import again`,
     )
   }
 }

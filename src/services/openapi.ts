@@ -110,6 +110,54 @@ export const summarySchema = z.object({
     .meta({ description: 'The bulletin sentence (简报), e.g. 全年累计受理诉求…' }),
 })
 
+/** `POST /api/v1/imports`: the multipart form of an import (CONTRACT.md section 6). */
+export const importUploadSchema = z.object({
+  file: z
+    .file({ error: 'is required: send a .csv or .xlsx file as the multipart field file' })
+    .meta({
+      description:
+        'The .csv (UTF-8, with or without BOM, or GB18030) or .xlsx file, with the columns of ' +
+        'CONTRACT.md section 6 (English or Chinese headers). At most 50 MiB.',
+    }),
+  dryRun: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .optional()
+    .meta({ description: '`true`: check every row and report, without writing.' }),
+  createMissing: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .optional()
+    .meta({ description: '`true`: create unknown units, districts and categories.' }),
+})
+
+/** One problem of a rejected row. */
+export const importRejectionSchema = z.object({
+  line: z.number().int().min(1).meta({ description: 'The line in the file (the header is 1).' }),
+  column: z.string().meta({ description: "The column as the file names it, or '(row)'." }),
+  reason: z.string(),
+})
+
+/** What an import did (or, with `dryRun`, would do). */
+export const importResultSchema = z.object({
+  file: z.string().meta({ description: 'The name of the uploaded file.' }),
+  format: z.enum(['csv', 'xlsx']),
+  encoding: z.enum(['utf-8', 'gb18030']).nullable(),
+  dryRun: z.boolean(),
+  read: z.number().int().min(0).meta({ description: 'Data rows read.' }),
+  imported: z.number().int().min(0).meta({ description: 'New cases.' }),
+  updated: z.number().int().min(0),
+  unchanged: z.number().int().min(0),
+  rejected: z
+    .number()
+    .int()
+    .min(0)
+    .meta({ description: 'Rows refused (nothing of them written).' }),
+  createdUnits: z.array(z.string()),
+  createdCategories: z.array(z.string()),
+  rejections: z.array(importRejectionSchema).meta({
+    description: 'Every problem of the first 1000 rejected rows, one entry per column at fault.',
+  }),
+})
+
 /** `GET /healthz`. */
 export const healthSchema = z.object({
   status: z.enum(['ok', 'unavailable']),
@@ -140,6 +188,8 @@ export interface ApiOperation {
   query?: z.ZodObject
   headers?: { name: string; description: string; schema: z.ZodType; required: boolean }[]
   body?: z.ZodType
+  /** A `multipart/form-data` body (a file upload) instead of JSON. */
+  upload?: z.ZodObject
   responses: Record<number, ResponseSpec>
 }
 
@@ -153,6 +203,8 @@ export const ACT_ROLES = [
 ] as const satisfies readonly StaffRole[]
 /** Who may file cases through the API. */
 export const CREATE_ROLES = ['dispatcher'] as const satisfies readonly StaffRole[]
+/** Who may import history files through the API. */
+export const IMPORT_ROLES = ['admin', 'dispatcher'] as const satisfies readonly StaffRole[]
 /** Who may read the report summary. */
 export const REPORT_ROLES = [
   'dispatcher',
@@ -360,6 +412,36 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     },
   },
   {
+    method: 'post',
+    path: '/api/v1/imports',
+    operationId: 'importHistory',
+    tag: 'Import',
+    summary: 'Import history (导入历史工单)',
+    description:
+      'Imports a .csv or .xlsx file of historical cases (CONTRACT.md section 6), sent as ' +
+      '`multipart/form-data` with the file in the field `file`, for scheduled transfers from ' +
+      'other platforms. Runs to the end and answers the summary with the problems of the ' +
+      'rejected rows; importing the same file again changes nothing. `dryRun=true` checks ' +
+      'without writing. A file that cannot be imported at all (type, unreadable, missing ' +
+      'required columns) is refused with 422 naming `file`. One import runs at a time.',
+    roles: IMPORT_ROLES,
+    upload: importUploadSchema,
+    responses: {
+      200: { description: 'Done (or checked, in a dry run).', json: importResultSchema },
+      400: {
+        description: 'The body is not valid multipart/form-data (bad_request).',
+        json: errorSchema,
+      },
+      ...errors(401, 403),
+      409: { description: 'Another import is running (conflict); retry later.', json: errorSchema },
+      413: {
+        description: 'The file is larger than 50 MiB (payload_too_large).',
+        json: errorSchema,
+      },
+      ...errors(422, 429),
+    },
+  },
+  {
     method: 'get',
     path: '/api/v1/openapi.json',
     operationId: 'getOpenApi',
@@ -400,6 +482,7 @@ type JsonSchema = Record<string, unknown>
 const REQUEST_SCHEMAS: Record<string, z.ZodType> = {
   CaseCreate: caseCreateSchema,
   CaseAction: caseActionSchema,
+  ImportUpload: importUploadSchema,
 }
 const RESPONSE_SCHEMAS: Record<string, z.ZodType> = {
   Error: errorSchema,
@@ -415,6 +498,8 @@ const RESPONSE_SCHEMAS: Record<string, z.ZodType> = {
   Figures: figuresSchema,
   SummaryGroup: summaryGroupSchema,
   Summary: summarySchema,
+  ImportRejection: importRejectionSchema,
+  ImportResult: importResultSchema,
   Health: healthSchema,
 }
 
@@ -511,6 +596,11 @@ function operationObject(op: ApiOperation): JsonSchema {
       required: true,
       content: { 'application/json': { schema: name ? ref(name) : inlineSchema(op.body) } },
     }
+  }
+  if (op.upload) {
+    const name = nameOf(op.upload, REQUEST_SCHEMAS)
+    const schema = name ? ref(name) : inlineSchema(op.upload)
+    out.requestBody = { required: true, content: { 'multipart/form-data': { schema } } }
   }
   out.security = op.roles ? [{ bearerAuth: [] }, { staffSession: [] }] : []
   out.responses = Object.fromEntries(

@@ -12,6 +12,7 @@ export const ADMIN_SECTIONS = [
   ['calendar', '工作日历'],
   ['templates', '答复模板'],
   ['tokens', 'API 令牌'],
+  ['import', '导入'],
   ['audit', '操作日志'],
 ] as const
 export type AdminSection = (typeof ADMIN_SECTIONS)[number][0]
