@@ -607,7 +607,7 @@ const secs = (x: number) => `${(x / 1000).toFixed(1)} s`
 
 function renderResults(results: DatasetResult[], machineRows: [string, string][], command: string): string {
   const out: string[] = []
-  out.push('# Report benchmarks')
+  out.push('## Reports: figures from the rollups vs a plain GROUP BY (`bench/reports.ts`)')
   out.push('')
   out.push(
     `Written by \`bench/reports.ts\` (\`npm run bench:reports -- …\`); last run: \`${command}\`. ` +
@@ -618,13 +618,27 @@ function renderResults(results: DatasetResult[], machineRows: [string, string][]
     `${TARGET_MS} ms, and at least ${TARGET_RATIO}× faster than the plain GROUP BY over the cases, with identical numbers. ` +
     `The last two columns check every dataset against it ("< ${TARGET_MS} ms": median and p95).`)
   out.push('')
-  out.push('## Machine')
+  out.push('### Machine')
   out.push('')
   out.push('| | |')
   out.push('|---|---|')
   for (const [k, v] of machineRows) out.push(`| ${k} | ${v} |`)
   out.push('')
-  out.push('## Results')
+  const versions = new Map<string, DatasetResult>()
+  for (const r of results) if (!versions.has(r.label ?? '')) versions.set(r.label ?? '', r)
+  if (versions.size > 0) {
+    out.push('### Code measured')
+    out.push('')
+    out.push('| label | commit | rollup tables | last migration |')
+    out.push('|---|---|---|---|')
+    for (const [name, r] of versions) {
+      out.push(
+        `| ${name || '—'} | ${r.code?.commit ?? '?'} | ${Object.keys(r.rollupTables ?? {}).join(', ')} | ${r.code?.migrations.at(-1) ?? '?'} |`,
+      )
+    }
+    out.push('')
+  }
+  out.push('### Results')
   out.push('')
   out.push(
     'Milliseconds per call of the service (`summarize` from the rollups vs `summarizeFromCases`, one plain GROUP BY over ' +
@@ -648,7 +662,7 @@ function renderResults(results: DatasetResult[], machineRows: [string, string][]
     }
   }
   out.push('')
-  out.push('## Datasets and load times')
+  out.push('### Datasets and load times')
   out.push('')
   out.push(
     '| dialect | cases | received in the year | rollup rows | DB size | load total | schema + reference | rows (rollups within) | indexes | finish | recount (6 groupings) |',
@@ -669,7 +683,7 @@ function renderResults(results: DatasetResult[], machineRows: [string, string][]
   )
   for (const r of results) {
     out.push('')
-    out.push(`## ${r.dialect}, ${label(r.cases)} cases${r.label ? ` (${r.label})` : ''}`)
+    out.push(`### ${r.dialect}, ${label(r.cases)} cases${r.label ? ` (${r.label})` : ''}`)
     out.push('')
     out.push(
       `Loaded ${r.load.asOf} (asOf of every query), seed ${r.seed}, cases received ${r.load.stats.firstDay} … ${r.load.stats.lastDay}; ` +
@@ -723,6 +737,24 @@ function renderResults(results: DatasetResult[], machineRows: [string, string][]
   }
   out.push('')
   return out.join('\n')
+}
+
+/**
+ * Writes this benchmark's block of RESULTS.md (between `<!-- reports:start -->` and
+ * `<!-- reports:end -->`), keeping the blocks other benchmarks keep there (bench/import.ts).
+ */
+function writeResults(md: string) {
+  const block = `<!-- reports:start -->\n${md.trim()}\n<!-- reports:end -->`
+  const current = existsSync(RESULTS_FILE) ? readFileSync(RESULTS_FILE, 'utf8') : ''
+  const mine = /<!-- reports:start -->[\s\S]*?<!-- reports:end -->/
+  const next = mine.test(current)
+    ? current.replace(mine, block)
+    : [
+        '# Benchmark results',
+        block,
+        ...(current.match(/<!-- (?!reports:)([\w-]+):start -->[\s\S]*?<!-- \1:end -->/g) ?? []),
+      ].join('\n\n') + '\n'
+  writeFileSync(RESULTS_FILE, next)
 }
 
 function describeDirty(dirty: string[]): string {
@@ -784,10 +816,10 @@ async function main() {
     command,
   )
   if (o.write) {
-    writeFileSync(RESULTS_FILE, md)
+    writeResults(md)
     log(`wrote ${RESULTS_FILE}`)
   }
-  console.log(md.split('\n## ')[0] + '\n## ' + md.split('\n## ').slice(1, 4).join('\n## '))
+  console.log(md.split('\n### ').slice(0, 4).join('\n### '))
   process.exitCode = failed ? 1 : 0
 }
 
