@@ -1,9 +1,11 @@
 import { Migrator, PostgresAdapter, sql, type Kysely } from 'kysely'
 import type { Database } from './database'
+import { restoreDeferredIndexes } from './deferred-indexes'
 import { migrations } from './migrations'
 
 /**
- * Applies every pending migration, idempotently. Refuses to touch a database that has migrations
+ * Applies every pending migration, idempotently, and builds any index a bulk import killed half-way
+ * left missing (see `restoreDeferredIndexes`). Refuses to touch a database that has migrations
  * this version does not know (a newer schema), naming them.
  *
  * @example const applied = await migrateToLatest(db) // ['2026-11-26-001-initial'] the first time
@@ -27,6 +29,7 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
       `migration ${failed?.migrationName ?? '?'} failed: ${error instanceof Error ? error.message : String(error)}`,
     )
   }
+  await restoreDeferredIndexes(db)
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
 }
 

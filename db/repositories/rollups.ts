@@ -97,10 +97,67 @@ const ROWS_PER_STATEMENT = 100
  * @example await applyRollupDeltas(trx, [{ before: null, after: created }, { before: old, after: changed }])
  */
 export async function applyRollupDeltas(db: Db, changes: Iterable<RollupChange>): Promise<void> {
-  // Hot for bulk imports (a million cases): the sums are plain arrays in ROLLUP_COUNTS order; each
-  // case adds to its four day keys, and the month keys are summed from the days afterwards.
-  const days = new Map<string, { key: CubeKey; counts: number[] }>()
-  const tally = (order: RollupOrder, sign: 1 | -1) => {
+  const tally = new RollupTally()
+  for (const change of changes) tally.add(change)
+  await tally.apply(db)
+}
+
+/**
+ * Rollup changes summed in memory before they are written: a bulk import adds the changes of
+ * every case of a transaction and writes each cube key once, however many cases share it.
+ *
+ * @example
+ * const tally = new RollupTally()
+ * tally.add({ before: null, after: created })
+ * await tally.apply(trx)
+ */
+export class RollupTally {
+  /** Day sums by key; the month keys are summed from the days when written. */
+  private days = new Map<string, { key: CubeKey; counts: number[] }>()
+
+  /** Adds one case's change. */
+  add({ before, after }: RollupChange): void {
+    if (before) this.tally(before, -1)
+    if (after) this.tally(after, 1)
+  }
+
+  /** Writes the sums (multi-row upserts) and starts again from nothing. */
+  async apply(db: Db): Promise<void> {
+    const days = this.days
+    this.days = new Map()
+    const months = new Map<string, { key: CubeKey; counts: number[] }>()
+    for (const [id, { key, counts }] of days) {
+      const monthId = id.slice(0, -3)
+      const entry = months.get(monthId)
+      if (!entry) {
+        const month: CubeKey = { ...key, grain: 'm', period: key.period.slice(0, 7) }
+        months.set(monthId, { key: month, counts: counts.slice() })
+        continue
+      }
+      for (let k = 0; k < counts.length; k++) entry.counts[k]! += counts[k]!
+    }
+    const rows: ReportCubeTable[] = []
+    for (const { key, counts } of [...days.values(), ...months.values()]) {
+      if (counts.every((n) => n === 0)) continue
+      const { grain, period, dim, dim_key, unit_id, district_id } = key
+      const row = { grain, period, dim, dim_key, unit_id, district_id } as ReportCubeTable
+      ROLLUP_COUNTS.forEach((k, n) => ((row[COLUMN[k]] as number) = counts[n]!))
+      rows.push(row)
+    }
+    // Statements of a few fixed shapes (100, 10 and 1 rows), compiled once per store: a bulk
+    // import then reuses them instead of building and parsing a new many-row statement each time.
+    let i = 0
+    for (const size of UPSERT_SIZES) {
+      for (; rows.length - i >= size; i += size) {
+        const params: unknown[] = []
+        for (let r = i; r < i + size; r++) for (const c of CUBE_COLUMNS) params.push(rows[r]![c])
+        await db.executeQuery(CompiledQuery.raw(upsertSql(db, size), params))
+      }
+    }
+  }
+
+  /** Hot for bulk imports: the sums are plain arrays in ROLLUP_COUNTS order. */
+  private tally(order: RollupOrder, sign: 1 | -1) {
     const c = caseCounts(order)
     const counts = ROLLUP_COUNTS.map((k) => sign * c[k])
     const unit_id = order.unitId ?? 0
@@ -112,48 +169,14 @@ export async function applyRollupDeltas(db: Db, changes: Iterable<RollupChange>)
       const dim = DIMS[d]!
       const dim_key = dimKeys[d]!
       const id = dim + '|' + dim_key + tail
-      const entry = days.get(id)
+      const entry = this.days.get(id)
       if (!entry) {
         const key: CubeKey = { grain: 'd', period, dim, dim_key, unit_id, district_id }
-        days.set(id, { key, counts: counts.slice() })
+        this.days.set(id, { key, counts: counts.slice() })
         continue
       }
       const sum = entry.counts
       for (let k = 0; k < sum.length; k++) sum[k]! += counts[k]!
-    }
-  }
-  for (const { before, after } of changes) {
-    if (before) tally(before, -1)
-    if (after) tally(after, 1)
-  }
-  const months = new Map<string, { key: CubeKey; counts: number[] }>()
-  for (const [id, { key, counts }] of days) {
-    const monthId = id.slice(0, -3)
-    const entry = months.get(monthId)
-    if (!entry) {
-      const month: CubeKey = { ...key, grain: 'm', period: key.period.slice(0, 7) }
-      months.set(monthId, { key: month, counts: counts.slice() })
-      continue
-    }
-    for (let k = 0; k < counts.length; k++) entry.counts[k]! += counts[k]!
-  }
-  const sums = [...days.values(), ...months.values()]
-  const rows: ReportCubeTable[] = []
-  for (const { key, counts } of sums) {
-    if (counts.every((n) => n === 0)) continue
-    const { grain, period, dim, dim_key, unit_id, district_id } = key
-    const row = { grain, period, dim, dim_key, unit_id, district_id } as ReportCubeTable
-    ROLLUP_COUNTS.forEach((k, n) => ((row[COLUMN[k]] as number) = counts[n]!))
-    rows.push(row)
-  }
-  // Statements of a few fixed shapes (100, 10 and 1 rows), compiled once per store: a bulk import
-  // then reuses them instead of building and parsing a new many-row statement every batch.
-  let i = 0
-  for (const size of UPSERT_SIZES) {
-    for (; rows.length - i >= size; i += size) {
-      const params: unknown[] = []
-      for (let r = i; r < i + size; r++) for (const c of CUBE_COLUMNS) params.push(rows[r]![c])
-      await db.executeQuery(CompiledQuery.raw(upsertSql(db, size), params))
     }
   }
 }

@@ -10,10 +10,19 @@
  * - Defaults: channel `other` (其他), kind `consultation` (咨询), urgency `normal` (一般); a
  *   missing status is derived (`merged` with a master, `closed` with a close time, `dispatched`
  *   with a unit, else `received`); a missing title is the first line of the content.
- * - A given `due_at` is kept as given (a date alone means the end of that day) and counts as
- *   `dueWorkdays` working days from the day of receipt; a missing one comes from the SLA rules.
+ * - A given `due_at` is kept as given (a date alone means the end of that day), counts as
+ *   `dueWorkdays` working days from the day of receipt and is never provisional; a missing one
+ *   comes from the SLA rules (`slaWorkdaysFor` + `deadline`), or stays as the case has it when the
+ *   file has no `due_at` column and receipt, kind, urgency and channel are unchanged.
+ * - `closed_on_time` missing: close time ≤ deadline. `rated_at` missing: the close time (or the
+ *   case's own rating time, for an unchanged rating still after the close).
  * - Booleans set the counts the figures read: `returned` true → `returnCount` at least 1, false
  *   → 0.
+ * - Times also in the `2025/1/5 9:30` form spreadsheets save; only `due_at` takes a date alone.
+ * - Phone numbers lose spaces, dashes, brackets and a +86 prefix before the check filing uses.
+ * - Units and categories by code first, then by name; inactive ones are accepted (history).
+ * - Statuses needing a handling unit (已派单, 办理中, 申请退单) are refused without one; an imported
+ *   申请退单 has no paused clock (the pause's start is not in the file).
  */
 import { workdaysBetween, type Calendar } from './calendar'
 import {
@@ -263,6 +272,8 @@ export interface ImportCaches {
   dayNames: Map<number, LocalDate>
   deadlines: Map<string, { dueAt: string; dueMs: number; dueProvisional: boolean }>
   workdays: Map<string, number>
+  /** `YYYY-MM-DDT` per UTC day, for {@link isoTime}. */
+  isoDays: Map<number, string>
 }
 
 /**
@@ -271,7 +282,13 @@ export interface ImportCaches {
  * @example const caches = createImportCaches()
  */
 export function createImportCaches(): ImportCaches {
-  return { offsets: new Map(), dayNames: new Map(), deadlines: new Map(), workdays: new Map() }
+  return {
+    offsets: new Map(),
+    dayNames: new Map(),
+    deadlines: new Map(),
+    workdays: new Map(),
+    isoDays: new Map(),
+  }
 }
 
 /** Everything a row's mapping depends on besides the row. */
@@ -416,6 +433,8 @@ const FALSE = new Set(['false', '0', '否', 'no', 'n'])
  * @example parseBoolean('是') // true
  */
 export function parseBoolean(value: string): boolean | undefined {
+  if (value === '否') return false
+  if (value === '是') return true
   const v = value.trim().toLowerCase()
   if (TRUE.has(v)) return true
   if (FALSE.has(v)) return false
@@ -580,6 +599,31 @@ function localDay(ms: number, timeZone: string, caches: ImportCaches): LocalDate
     caches.dayNames.set(n, name)
   }
   return name
+}
+
+const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, '0'))
+
+/**
+ * `new Date(ms).toISOString()` for the years 0–9999, several times faster: the date part is
+ * remembered per UTC day (a million rows name a few hundred days).
+ */
+function isoTime(ms: number, caches: ImportCaches): string {
+  const day = Math.floor(ms / DAY)
+  let date = caches.isoDays.get(day)
+  if (date === undefined) {
+    date = new Date(day * DAY).toISOString().slice(0, 11)
+    if (caches.isoDays.size > 100_000) caches.isoDays.clear()
+    caches.isoDays.set(day, date)
+  }
+  let rest = ms - day * DAY
+  const h = Math.floor(rest / 3_600_000)
+  rest -= h * 3_600_000
+  const m = Math.floor(rest / MINUTE)
+  rest -= m * MINUTE
+  const sec = Math.floor(rest / 1000)
+  const milli = rest - sec * 1000
+  const frac = milli < 10 ? `00${milli}` : milli < 100 ? `0${milli}` : String(milli)
+  return `${date}${TWO_DIGITS[h]}:${TWO_DIGITS[m]}:${TWO_DIGITS[sec]}.${frac}Z`
 }
 
 function memoDeadline(ctx: ImportRowContext, base: LocalDate, workdays: number) {
@@ -896,7 +940,7 @@ class RowMapping {
     }
 
     // Derived fields.
-    const receivedAt = new Date(receivedMs).toISOString()
+    const receivedAt = isoTime(receivedMs, ctx.caches)
     const receivedDay = localDay(receivedMs, ctx.timeZone, ctx.caches)
     let dueAt: string
     let dueMs: number
@@ -911,7 +955,7 @@ class RowMapping {
       existing.urgency === urgency &&
       existing.channel === channel
     if (typeof dueGiven === 'number') {
-      dueAt = new Date(dueGiven).toISOString()
+      dueAt = isoTime(dueGiven, ctx.caches)
       dueMs = dueGiven
       dueWorkdays = memoWorkdays(ctx, receivedDay, localDay(dueGiven, ctx.timeZone, ctx.caches))
       dueProvisional = false
@@ -934,7 +978,7 @@ class RowMapping {
     let handlingWorkdays: number | null = null
     let ratedAt: string | null = null
     if (closed && typeof closedMs === 'number') {
-      closedAt = new Date(closedMs).toISOString()
+      closedAt = isoTime(closedMs, ctx.caches)
       closedOnTime = closedOnTimeGiven ?? closedMs <= dueMs
       const closedDay = localDay(closedMs, ctx.timeZone, ctx.caches)
       handlingWorkdays = memoWorkdays(ctx, receivedDay, closedDay)
@@ -942,7 +986,7 @@ class RowMapping {
         // A rating without its time is taken at the close; one kept from the case keeps its time
         // while that is still after the close.
         const kept = existing?.rating === rating ? existing.ratedAt : null
-        if (typeof ratedMs === 'number') ratedAt = new Date(ratedMs).toISOString()
+        if (typeof ratedMs === 'number') ratedAt = isoTime(ratedMs, ctx.caches)
         else if (kept && Date.parse(kept) >= closedMs) ratedAt = kept
         else ratedAt = closedAt
       }

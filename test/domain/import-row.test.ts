@@ -134,7 +134,7 @@ describe('cell values', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...zones),
-        fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2030, 0, 1) }),
+        fc.integer({ min: Date.UTC(1969, 0, 1), max: Date.UTC(2030, 0, 1) }),
         (zone, ms) => {
           const wall = new Date(Math.floor(ms / 1000) * 1000).toISOString()
           const [date, time] = [wall.slice(0, 10), wall.slice(11, 19)]
@@ -147,6 +147,7 @@ describe('cell values', () => {
           )
           if (!mapped.ok) throw new Error(JSON.stringify(mapped.problems))
           expect(mapped.value.receivedDay).toBe(localDateOf(ms, zone))
+          expect(mapped.value.receivedAt).toBe(new Date(ms).toISOString())
         },
       ),
       { numRuns: 400 },

@@ -6,6 +6,7 @@ import fc from 'fast-check'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../db/connect'
+import { DEFERRED_INDEXES, dropDeferredIndexes } from '../../db/deferred-indexes'
 import { migrateToLatest } from '../../db/migrate'
 import { listEvents } from '../../db/repositories/events'
 import { findWorkOrder } from '../../db/repositories/work-orders'
@@ -63,6 +64,18 @@ const EXPECTED_REJECTIONS: [number, string, string][] = [
   [37, '主件编号', 'the master case R-INV (line 4) is invalid or merged'],
   [39, '(row)', 'has 25 cells but the header has 24'],
 ]
+
+/** The names of the indexes of work_orders, sorted. */
+async function indexesOf(store: TestStore): Promise<string[]> {
+  const query =
+    store.deps.dialect === 'postgres'
+      ? sql<{ name: string }>`select indexname as name from pg_indexes
+          where tablename = 'work_orders' and schemaname = current_schema()`
+      : sql<{ name: string }>`select name from sqlite_master
+          where type = 'index' and tbl_name = 'work_orders'`
+  const { rows } = await query.execute(store.deps.db)
+  return rows.map((r) => r.name).sort()
+}
 
 function parseCsv(text: string): string[][] {
   const parser = new CsvParser()
@@ -367,8 +380,8 @@ describe.each(DIALECTS)('importing history (导入) on %s', (dialect) => {
     })
   })
 
-  it('reads English headers and codes, with a master in an earlier batch', async () => {
-    const { summary } = await run(fixture('english.csv'), { batchSize: 1 })
+  it('reads English headers and codes, with a master in an earlier transaction', async () => {
+    const { summary } = await run(fixture('english.csv'), { batchSize: 1, transactionRows: 1 })
     expect(summary).toMatchObject({ imported: 3, rejected: 0 })
     const light = await byExternal('EN-002')
     expect(light).toMatchObject({
@@ -447,6 +460,48 @@ describe.each(DIALECTS)('importing history (导入) on %s', (dialect) => {
       [5003, `duplicate: ${ids[4999]} is already on line 5001 of this file`],
       [5004, `duplicate: ${ids[2500]} is already on line 2502 of this file`],
     ])
+  })
+
+  it('loads an empty store in bulk: indexes built at the end, even when the load fails', async () => {
+    const fresh = await openTestStore(dialect, NOW)
+    try {
+      await seedFixture(fresh.deps)
+      const indexes = () => indexesOf(fresh)
+      const all = await indexes()
+      expect(all).toEqual(expect.arrayContaining(DEFERRED_INDEXES.map((i) => i.name)))
+
+      const failing = importFile(fresh.deps, fixture('zh-utf8-bom.csv'), {
+        errorsPath: join(dir, 'bulk.errors.csv'),
+        batchSize: 1,
+        onProgress: () => {
+          throw new Error('stopped by the test')
+        },
+      })
+      await expect(failing).rejects.toThrow('stopped by the test')
+      expect(await indexes()).toEqual(all)
+      const { n } = await fresh.deps.db
+        .selectFrom('work_orders')
+        .select(sql<number>`count(*)`.as('n'))
+        .executeTakeFirstOrThrow()
+      expect(Number(n)).toBe(0) // the failed transaction left nothing
+
+      const summary = await importFile(fresh.deps, fixture('zh-utf8-bom.csv'), {
+        errorsPath: join(dir, 'bulk.errors.csv'),
+        batchSize: 2,
+        transactionRows: 3,
+      })
+      expect(summary.rejected).toBe(0)
+      expect(summary.imported).toBeGreaterThan(3)
+      expect(await indexes()).toEqual(all)
+      expect((await recount(fresh.deps, PERIOD)).differences).toEqual([])
+
+      await dropDeferredIndexes(fresh.deps.db)
+      expect(await indexes()).not.toContain('work_orders_phone')
+      await migrateToLatest(fresh.deps.db)
+      expect(await indexes()).toEqual(all)
+    } finally {
+      await fresh.close()
+    }
   })
 
   it('refuses files it cannot read before writing anything', async () => {
