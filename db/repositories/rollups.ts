@@ -69,15 +69,6 @@ type RollupOrder = Pick<
 const DIMS = ['unit', 'channel', 'kind', 'category'] as const
 type Dim = (typeof DIMS)[number]
 
-interface CubeKey {
-  grain: 'd' | 'm'
-  period: string
-  dim: Dim
-  dim_key: string
-  unit_id: number
-  district_id: number
-}
-
 /** One case's change: as it counted before (null: new) and after (null: gone). */
 export interface RollupChange {
   before: RollupOrder | null
@@ -112,8 +103,12 @@ export async function applyRollupDeltas(db: Db, changes: Iterable<RollupChange>)
  * await tally.apply(trx)
  */
 export class RollupTally {
-  /** Day sums by key; the month keys are summed from the days when written. */
-  private days = new Map<string, { key: CubeKey; counts: number[] }>()
+  /**
+   * Sums by unit, district and day of receipt, each with the unit grouping's sums (key '') and
+   * those of its channel, kind and category keys: one short lookup per case and one per grouping
+   * instead of four long keys. The month keys are summed from the days when written.
+   */
+  private days = new Map<string, PeriodSums>()
 
   /** Adds one case's change. */
   add({ before, after }: RollupChange): void {
@@ -121,29 +116,24 @@ export class RollupTally {
     if (after) this.tally(after, 1)
   }
 
-  /** Writes the sums (multi-row upserts) and starts again from nothing. */
+  /** Writes the sums (multi-row upserts, keys that cancel out skipped) and starts afresh. */
   async apply(db: Db): Promise<void> {
     const days = this.days
     this.days = new Map()
-    const months = new Map<string, { key: CubeKey; counts: number[] }>()
-    for (const [id, { key, counts }] of days) {
-      const monthId = id.slice(0, -3)
-      const entry = months.get(monthId)
-      if (!entry) {
-        const month: CubeKey = { ...key, grain: 'm', period: key.period.slice(0, 7) }
-        months.set(monthId, { key: month, counts: counts.slice() })
-        continue
-      }
-      for (let k = 0; k < counts.length; k++) entry.counts[k]! += counts[k]!
-    }
+    const months = new Map<string, PeriodSums>()
     const rows: ReportCubeTable[] = []
-    for (const { key, counts } of [...days.values(), ...months.values()]) {
-      if (counts.every((n) => n === 0)) continue
-      const { grain, period, dim, dim_key, unit_id, district_id } = key
-      const row = { grain, period, dim, dim_key, unit_id, district_id } as ReportCubeTable
-      ROLLUP_COUNTS.forEach((k, n) => ((row[COLUMN[k]] as number) = counts[n]!))
-      rows.push(row)
+    for (const day of days.values()) {
+      const period = day.period.slice(0, 7)
+      const id = `${day.unitId}|${day.districtId}|${period}`
+      let month = months.get(id)
+      if (!month) months.set(id, (month = periodSums(day.unitId, day.districtId, period)))
+      addSums(month.total, day.total)
+      for (const dim of KEYED_DIMS) {
+        for (const [key, sums] of day[dim]) addSums(sumsOf(month[dim], key), sums)
+      }
+      cubeRows(rows, 'd', day)
     }
+    for (const month of months.values()) cubeRows(rows, 'm', month)
     // Statements of a few fixed shapes (100, 10 and 1 rows), compiled once per store: a bulk
     // import then reuses them instead of building and parsing a new many-row statement each time.
     let i = 0
@@ -156,29 +146,66 @@ export class RollupTally {
     }
   }
 
-  /** Hot for bulk imports: the sums are plain arrays in ROLLUP_COUNTS order. */
+  /** Hot for bulk imports: one `caseCounts` per case, added in place to four sum arrays. */
   private tally(order: RollupOrder, sign: 1 | -1) {
     const c = caseCounts(order)
-    const counts = ROLLUP_COUNTS.map((k) => sign * c[k])
-    const unit_id = order.unitId ?? 0
-    const district_id = order.districtId ?? 0
-    const period = order.receivedDay
-    const tail = `|${unit_id}|${district_id}|${period}`
-    const dimKeys = ['', order.channel, order.kind, String(order.categoryId ?? 0)]
-    for (let d = 0; d < DIMS.length; d++) {
-      const dim = DIMS[d]!
-      const dim_key = dimKeys[d]!
-      const id = dim + '|' + dim_key + tail
-      const entry = this.days.get(id)
-      if (!entry) {
-        const key: CubeKey = { grain: 'd', period, dim, dim_key, unit_id, district_id }
-        this.days.set(id, { key, counts: counts.slice() })
-        continue
-      }
-      const sum = entry.counts
-      for (let k = 0; k < sum.length; k++) sum[k]! += counts[k]!
-    }
+    const unitId = order.unitId ?? 0
+    const districtId = order.districtId ?? 0
+    const id = `${unitId}|${districtId}|${order.receivedDay}`
+    let day = this.days.get(id)
+    if (!day) this.days.set(id, (day = periodSums(unitId, districtId, order.receivedDay)))
+    addCounts(day.total, c, sign)
+    addCounts(sumsOf(day.channel, order.channel), c, sign)
+    addCounts(sumsOf(day.kind, order.kind), c, sign)
+    addCounts(sumsOf(day.category, String(order.categoryId ?? 0)), c, sign)
   }
+}
+
+/** The groupings with keys of their own (the unit grouping's key is ''). */
+const KEYED_DIMS = ['channel', 'kind', 'category'] as const
+
+/** Sums in ROLLUP_COUNTS order for one unit, district and day (or month). */
+interface PeriodSums {
+  unitId: number
+  districtId: number
+  period: string
+  total: number[]
+  channel: Map<string, number[]>
+  kind: Map<string, number[]>
+  category: Map<string, number[]>
+}
+
+function periodSums(unitId: number, districtId: number, period: string): PeriodSums {
+  const total = new Array<number>(ROLLUP_COUNTS.length).fill(0)
+  const [channel, kind, category] = [new Map(), new Map(), new Map()]
+  return { unitId, districtId, period, total, channel, kind, category }
+}
+
+function sumsOf(map: Map<string, number[]>, key: string): number[] {
+  let sums = map.get(key)
+  if (!sums) map.set(key, (sums = new Array<number>(ROLLUP_COUNTS.length).fill(0)))
+  return sums
+}
+
+function addCounts(sums: number[], c: Counts, sign: 1 | -1) {
+  for (let k = 0; k < ROLLUP_COUNTS.length; k++) sums[k]! += sign * c[ROLLUP_COUNTS[k]!]
+}
+
+function addSums(into: number[], from: number[]) {
+  for (let k = 0; k < into.length; k++) into[k]! += from[k]!
+}
+
+/** The cube rows of one period's sums, those that are not all zero. */
+function cubeRows(rows: ReportCubeTable[], grain: 'd' | 'm', at: PeriodSums) {
+  const push = (dim: Dim, dim_key: string, sums: number[]) => {
+    if (sums.every((n) => n === 0)) return
+    const { unitId: unit_id, districtId: district_id, period } = at
+    const row = { grain, period, dim, dim_key, unit_id, district_id } as ReportCubeTable
+    ROLLUP_COUNTS.forEach((k, n) => ((row[COLUMN[k]] as number) = sums[n]!))
+    rows.push(row)
+  }
+  push('unit', '', at.total)
+  for (const dim of KEYED_DIMS) for (const [key, sums] of at[dim]) push(dim, key, sums)
 }
 
 const CUBE_COLUMNS = [

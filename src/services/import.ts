@@ -79,8 +79,9 @@ export interface ImportOptions {
   /** Rows checked and written together (default 500). */
   batchSize?: number
   /**
-   * Rows per transaction at most (default 50,000, at least one batch). A transaction also ends
-   * after a second, so that other writers of a SQLite store never wait long for it.
+   * Rows per transaction at most (default 50,000, or 150,000 for a bulk load into an empty store;
+   * at least one batch). A transaction also ends after a second (three for a bulk load), so that
+   * other writers of a SQLite store never wait long for it.
    */
   transactionRows?: number
   /** Each rejected row, as soon as it is known. */
@@ -138,9 +139,14 @@ const DEFAULT_BATCH = 500
  * large object that only a full collection frees, and a million rows leave hundreds of them).
  */
 const READ_CHUNK = 1 << 15
-const DEFAULT_TRANSACTION_ROWS = 50_000
-/** How long a transaction may stay open before it commits (ms). */
-const TRANSACTION_MS = 1000
+/**
+ * How much one transaction may hold: rows and milliseconds, into a store in use and for a bulk
+ * load into an empty one (fewer commits, each of which also checkpoints the WAL on SQLite).
+ */
+const TRANSACTION_LIMITS = {
+  live: { rows: 50_000, ms: 1000 },
+  bulk: { rows: 150_000, ms: 3000 },
+} as const
 /** New cases after which the statistics are refreshed (Postgres). */
 const ANALYZE_EVERY = 100_000
 
@@ -732,9 +738,9 @@ class ImportRun {
   }
 
   /**
-   * Checks and writes every batch: several batches to a transaction (up to `transactionRows`
-   * rows or a second), their rollup changes summed and written once at its end; a dry run only
-   * checks. The summary counts a transaction's cases once it has committed.
+   * Checks and writes every batch: several batches to a transaction (see `transactionRows`),
+   * their rollup changes summed and written once at its end; a dry run only checks. The summary
+   * counts a transaction's cases once it has committed.
    */
   async processAll(batches: AsyncIterator<RawRecord[]>): Promise<void> {
     if (this.summary.dryRun) {
@@ -745,19 +751,20 @@ class ImportRun {
       }
       return
     }
-    const limit = Math.max(1, this.options.transactionRows ?? DEFAULT_TRANSACTION_ROWS)
     const tally = new RollupTally()
     const any = await this.sink.db.selectFrom('work_orders').select('id').limit(1).execute()
     if (any.length === 0) {
       this.deferred = true
       await dropDeferredIndexes(this.sink.db)
     }
+    const limits = TRANSACTION_LIMITS[this.deferred ? 'bulk' : 'live']
+    const limit = Math.max(1, this.options.transactionRows ?? limits.rows)
     for (let done = false; !done; ) {
       const counts = { imported: 0, updated: 0, unchanged: 0 }
       await this.sink.db.transaction().execute(async (trx) => {
         const started = performance.now()
         let rows = 0
-        while (rows < limit && (rows === 0 || performance.now() - started < TRANSACTION_MS)) {
+        while (rows < limit && (rows === 0 || performance.now() - started < limits.ms)) {
           const b = await batches.next()
           if (b.done) {
             done = true
