@@ -775,20 +775,6 @@ function loadAllResults(): DatasetResult[] {
     )
 }
 
-/**
- * An idle pooled pg connection that the server ends (a DBA's `pg_terminate_backend`, someone
- * dropping a database `WITH (FORCE)`) makes pg.Pool emit 'error'; the app's pool has no listener,
- * so Node would exit. The benchmark notes it and lets the run fail or go on.
- */
-process.on('uncaughtException', (error: Error & { code?: string }) => {
-  if (error.code === '57P01' || error.code === '57P02' || error.code === '57P03') {
-    log(`a Postgres connection was ended by the server: ${error.message}`)
-    return
-  }
-  console.error(error)
-  process.exit(1)
-})
-
 async function main() {
   const o = parseArgs(process.argv.slice(2))
   const command = `node --import tsx bench/reports.ts ${process.argv.slice(2).join(' ')}`.trim()

@@ -11,6 +11,11 @@ export interface PostgresOptions {
   /** A schema to use as the search path (tests get one each). */
   schema?: string
   max?: number
+  /**
+   * Told when a connection idle in the pool fails (the server restarted or ended it): `pg` drops
+   * that connection and opens another when needed. Default: one line on standard error.
+   */
+  onIdleError?: (error: Error) => void
 }
 
 /**
@@ -31,5 +36,12 @@ export function createPostgresDb(options: PostgresOptions): Kysely<Database> {
       },
     },
   })
+  // Without a listener, the pool's 'error' event (an idle connection ended by the server) would
+  // end the whole process.
+  pool.on(
+    'error',
+    options.onIdleError ??
+      ((err) => console.error(`[hotline] postgres: an idle connection failed: ${err.message}`)),
+  )
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
 }
