@@ -23,6 +23,8 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Z]{1,6}$/, 'must be 1–6 capital letters')
     .default('NC'),
+  /** Show closed cases' replies in Open311's public GET (default: a neutral note instead). */
+  OPEN311_PUBLIC_REPLIES: z.stringbool().default(false),
 })
 
 /** The typed configuration read from the environment at start. */

@@ -23,6 +23,7 @@ export async function startServer(config: Config): Promise<{ url: string; close(
     dialect: store.dialect,
     timeZone: config.TZ_REPORT,
     caseNumberPrefix: config.CASE_NUMBER_PREFIX,
+    open311PublicReplies: config.OPEN311_PUBLIC_REPLIES,
   })
   const app = createApp(deps, { trustProxy: config.TRUST_PROXY })
   const stopScheduler =

@@ -11,6 +11,7 @@ export interface WorkerEnv {
   DB: D1Binding
   TZ_REPORT?: string
   CASE_NUMBER_PREFIX?: string
+  OPEN311_PUBLIC_REPLIES?: string
   WEBHOOK_URL?: string
   WEBHOOK_SECRET?: string
 }
@@ -18,6 +19,7 @@ export interface WorkerEnv {
 const varsSchema = z.object({
   TZ_REPORT: z.string().default('Asia/Shanghai').refine(isValidTimeZone, 'must be an IANA time zone'),
   CASE_NUMBER_PREFIX: z.string().regex(/^[A-Z]{1,6}$/).default('NC'),
+  OPEN311_PUBLIC_REPLIES: z.stringbool().default(false),
 })
 
 let depsReady: Promise<Deps> | undefined
@@ -30,7 +32,13 @@ function depsFor(env: WorkerEnv): Promise<Deps> {
     const vars = varsSchema.parse(env)
     const db = createD1Db(env.DB)
     await migrateToLatest(db)
-    return createDeps({ db, dialect: 'd1', timeZone: vars.TZ_REPORT, caseNumberPrefix: vars.CASE_NUMBER_PREFIX })
+    return createDeps({
+      db,
+      dialect: 'd1',
+      timeZone: vars.TZ_REPORT,
+      caseNumberPrefix: vars.CASE_NUMBER_PREFIX,
+      open311PublicReplies: vars.OPEN311_PUBLIC_REPLIES,
+    })
   })().catch((err: unknown) => {
     depsReady = undefined
     throw err

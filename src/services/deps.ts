@@ -14,6 +14,11 @@ export interface Deps {
   randomBytes: (n: number) => Uint8Array
   /** Prefix of the human case number (`NC20260001234`). */
   caseNumberPrefix: string
+  /**
+   * Whether Open311's public GET shows a closed case's reply (OPEN311_PUBLIC_REPLIES). Off by
+   * default: anyone may read Open311 by case number, and a reply may name the citizen.
+   */
+  open311PublicReplies: boolean
 }
 
 /**
@@ -28,6 +33,7 @@ export function createDeps(
     clock: () => new Date(),
     randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
     caseNumberPrefix: 'NC',
+    open311PublicReplies: false,
     ...options,
   }
 }

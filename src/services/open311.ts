@@ -445,6 +445,7 @@ interface RequestFilter {
 
 const NOTE_INVALID = '经核实为无效诉求，不予办理。'
 const NOTE_CONFIDENTIAL = '已办结。本件为保密件，答复内容不公开。'
+const NOTE_CLOSED = '已办结，答复已告知诉求人；诉求人可凭查询码查看答复。'
 
 /**
  * The one query behind every GET: an allow-list of columns with nothing about the citizen (no
@@ -485,7 +486,13 @@ async function selectRequests(deps: Deps, filter: RequestFilter): Promise<Open31
     let notes: string | null = null
     if (status === 'invalid') notes = NOTE_INVALID
     else if (status === 'merged') notes = `重复件，已并入${r.master_number ?? '另一工单'}一并办理。`
-    else if (CLOSED_STATUSES.includes(status)) notes = r.confidential ? NOTE_CONFIDENTIAL : r.reply
+    else if (CLOSED_STATUSES.includes(status)) {
+      notes = r.confidential
+        ? NOTE_CONFIDENTIAL
+        : deps.open311PublicReplies
+          ? r.reply
+          : NOTE_CLOSED
+    }
     // the spec: "for requests with status=closed, this will be the date the request was closed"
     const updated = CLOSED_STATUSES.includes(status) ? (r.closed_at ?? r.updated_at) : r.updated_at
     return {

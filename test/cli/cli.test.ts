@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../db/connect'
 import { migrateToLatest } from '../../db/migrate'
 import { runCli } from '../../src/cli'
+import { loadConfig } from '../../src/config'
 import { createDeps } from '../../src/services/deps'
 import { fileCase, performAction } from '../../src/services/work-orders'
 import { seedFixture } from '../helpers/fixtures'
@@ -56,6 +57,12 @@ describe('the hotline command', () => {
     const r = await run(['migrate'], '', { TZ_REPORT: 'Mars/Base' })
     expect(r.code).toBe(1)
     expect(r.err).toContain('TZ_REPORT: must be an IANA time zone')
+  })
+
+  it('reads OPEN311_PUBLIC_REPLIES as a yes/no and refuses anything else, naming it', async () => {
+    expect(loadConfig({}).OPEN311_PUBLIC_REPLIES).toBe(false)
+    expect(loadConfig({ OPEN311_PUBLIC_REPLIES: 'true' }).OPEN311_PUBLIC_REPLIES).toBe(true)
+    expect(() => loadConfig({ OPEN311_PUBLIC_REPLIES: 'maybe' })).toThrow(/OPEN311_PUBLIC_REPLIES/)
   })
 
   it('migrates idempotently', async () => {

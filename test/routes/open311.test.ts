@@ -114,6 +114,9 @@ function textsOf(node: XmlNode, name: string): string[] {
 
 // -------------------------------------------------------------------------------------------------
 
+/** What Open311 says of a closed case unless OPEN311_PUBLIC_REPLIES is on. */
+const NOTE_CLOSED = '已办结，答复已告知诉求人；诉求人可凭查询码查看答复。'
+
 describe('the XML writer', () => {
   it('escapes the five characters, keeps what XML carries and drops what it cannot', () => {
     expect(escapeXml(`a<b>&"c"'d'`)).toBe('a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos;')
@@ -357,7 +360,7 @@ describe.each(DIALECTS)('open311 on %s', (dialect) => {
       expected_datetime: isoInZone((await findWorkOrderByNumber(store.deps.db, ids.sept))!.dueAt, 'Asia/Shanghai'),
     })
     const oct = list.find((r: any) => r.service_request_id === ids.oct)
-    expect(oct).toMatchObject({ status: 'closed', status_notes: '已联系供电所，今晚修复。', service_code: 'noise' })
+    expect(oct).toMatchObject({ status: 'closed', status_notes: NOTE_CLOSED, service_code: 'noise' })
   })
 
   it('GET requests: service_request_id list overrides the other filters', async () => {
@@ -411,7 +414,7 @@ describe.each(DIALECTS)('open311 on %s', (dialect) => {
   it('GET requests/{id}: one request in a list; 404 error document for an unknown id', async () => {
     const one = await getBoth(`/requests/${ids.oct}.{f}?jurisdiction_id=nanchang`, 'service_requests')
     expect(one).toHaveLength(1)
-    expect(one[0]).toMatchObject({ service_request_id: ids.oct, status: 'closed', status_notes: '已联系供电所，今晚修复。' })
+    expect(one[0]).toMatchObject({ service_request_id: ids.oct, status: 'closed', status_notes: NOTE_CLOSED })
     for (const format of FORMATS) {
       await expectErrors(await request(`/requests/NC20259999999.${format}`), format, 404, /no service request NC20259999999/)
     }
@@ -497,7 +500,7 @@ describe.each(DIALECTS)('open311 on %s', (dialect) => {
     expect(JSON.stringify(list)).not.toContain('骚扰电话')
   })
 
-  it('walkthrough from the spec: POST a request, it is handled, GET shows it closed with the reply', async () => {
+  it('walkthrough from the spec: POST a request, it is handled, GET shows it closed (the reply where published)', async () => {
     // 1. discover the services and a definition, as a client would
     const services = await getBoth('/services.{f}', 'services')
     const service = services.find((s: any) => s.group === '道路交通')
@@ -536,8 +539,15 @@ describe.each(DIALECTS)('open311 on %s', (dialect) => {
     const reply = '已更换盖板并加固，感谢您的反映。'
     store.setNow('2025-10-10T06:30:00.000Z')
     await performAction(store.deps, order.id, { action: 'reply_and_close', reply, note: '内部：施工队张师傅' }, fx.actors.streetWorker)
-    // 5. GET it again: closed, the reply as status_notes, the handling unit, the new update time
-    const [after] = await getBoth(`/requests/${id}.{f}`, 'service_requests')
+    // 5. GET it again: closed, a neutral note (the reply only where the city publishes replies),
+    // the handling unit, the new update time
+    const [neutral] = await getBoth(`/requests/${id}.{f}`, 'service_requests')
+    expect(neutral).toMatchObject({ status: 'closed', status_notes: NOTE_CLOSED })
+    expect(JSON.stringify(neutral)).not.toContain('盖板')
+    store.deps.open311PublicReplies = true
+    const [after] = await getBoth(`/requests/${id}.{f}`, 'service_requests').finally(() => {
+      store.deps.open311PublicReplies = false
+    })
     expect(after).toMatchObject({
       service_request_id: id,
       status: 'closed',
