@@ -15,6 +15,7 @@ import { listCases, parseCaseListQuery, queueCounts } from '../services/queues'
 import { login, logout } from '../services/sessions'
 import { citizenView, mergeCandidates, revealIdentity, workdaysLeft } from '../services/staff-cases'
 import { replyTemplatesFor } from '../services/admin'
+import { getWindowVisit } from '../services/intake'
 import { getCase, performAction } from '../services/work-orders'
 
 const isHtmx = (c: Context) => c.req.header('HX-Request') === 'true'
@@ -24,6 +25,8 @@ function safeNext(next: unknown): string {
 }
 
 const HANDLING_LEVELS = new Set(['street', 'town', 'department'])
+/** The actions that close a case, which the window panel offers instead on a window case. */
+const WINDOW_CLOSES = new Set<Action>(['reply_and_close', 'direct_answer'])
 
 async function casePageProps(
   c: Context,
@@ -37,7 +40,11 @@ async function casePageProps(
     listCategories(deps.db),
     listAttachments(deps.db, order.id),
   ])
-  const actions = ACTIONS.filter((a) => refusal(order, actor, a) === null)
+  const allowed = ACTIONS.filter((a) => refusal(order, actor, a) === null)
+  // A 办不成事 window case is closed in the window panel, which asks whether it is a 否定答复.
+  const windowCase = order.channel === 'window' && (await getWindowVisit(deps, order)) !== null
+  const closeInPanel = windowCase && allowed.some((a) => WINDOW_CLOSES.has(a))
+  const actions = closeInPanel ? allowed.filter((a) => !WINDOW_CLOSES.has(a)) : allowed
   const category = categories.find((x) => x.id === order.categoryId)
   const parent = category?.parentId ? categories.find((x) => x.id === category.parentId) : undefined
   const suggested = category?.defaultUnitId ?? parent?.defaultUnitId ?? null
@@ -51,6 +58,7 @@ async function casePageProps(
     categoryName: category ? (parent ? `${parent.name} / ${category.name}` : category.name) : null,
     citizen: citizenView(order, actor, extra.revealed ?? false),
     actions,
+    closeInWindowPanel: closeInPanel,
     units: units.filter((u) => u.active && HANDLING_LEVELS.has(u.level)).map((u) => ({ id: u.id, name: u.name })),
     suggestedUnitId: suggested,
     mergeCandidates: actions.includes('merge') ? await mergeCandidates(deps, order) : [],

@@ -386,6 +386,11 @@ describe.each(DIALECTS)('intake routes on %s', (dialect) => {
     expect(
       (await getAs(app, staff.caseworkers.otherStreet, `/staff/cases/${row.id}/window`)).status,
     ).toBe(404)
+    // The case page sends the unit to the panel instead of offering the plain close.
+    const page = await (await getAs(app, worker, `/staff/cases/${row.id}`)).text()
+    expect(page).toContain('请在<a href="#window-panel">窗口面板</a>中答复办结')
+    expect(page).not.toContain('value="reply_and_close"')
+    expect(page).toContain('value="request_extension"')
 
     const events = await count('work_order_events')
     const path = `/staff/cases/${row.id}/window-close`

@@ -48,6 +48,8 @@ export interface CasePageProps {
   categoryName: string | null
   citizen: CitizenView
   actions: Action[]
+  /** A window case the actor may close: the close is in the window panel (否定答复 mark). */
+  closeInWindowPanel?: boolean
   units: { id: number; name: string }[]
   suggestedUnitId: number | null
   mergeCandidates: MergeCandidate[]
@@ -409,7 +411,15 @@ export function CasePanel(props: CasePageProps) {
         <div>
           <section class="card actions">
             <h2 class="mt0">可办理的操作</h2>
-            {props.actions.length === 0 && <p class="hint">当前没有您可以办理的操作。</p>}
+            {props.closeInWindowPanel && (
+              <p class="hint">
+                本件为“办不成事”窗口件：请在<a href="#window-panel">窗口面板</a>中答复办结，
+                并注明是否为否定答复。
+              </p>
+            )}
+            {props.actions.length === 0 && !props.closeInWindowPanel && (
+              <p class="hint">当前没有您可以办理的操作。</p>
+            )}
             {props.actions.map((a) => (
               <ActionForm {...props} action={a} />
             ))}
