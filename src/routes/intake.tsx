@@ -25,6 +25,8 @@ import {
   takeCall,
   type Recorded,
 } from '../services/intake'
+import type { Deps } from '../services/deps'
+import { idempotent } from '../services/idempotency'
 import { getCase } from '../services/work-orders'
 
 const isHtmx = (c: Context) => c.req.header('HX-Request') === 'true'
@@ -37,6 +39,38 @@ function caseId(c: Context): number {
   const id = Number(c.req.param('id'))
   if (!Number.isInteger(id) || id < 1) throw new HotlineError('not_found', 'no such case')
   return id
+}
+
+/** A fresh form's submission id: 128 random bits in hex. */
+function newSubmissionId(c: Context): string {
+  return Array.from(c.var.deps.randomBytes(16), (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+/**
+ * Records a form once per submission id (a double click, a resent request, a refresh of the POST):
+ * the first answer is kept a day and given again, as the web form and the API's Idempotency-Key
+ * do. A form without a well-formed id is simply recorded.
+ */
+async function oncePerSubmission(
+  c: Context,
+  body: Record<string, unknown>,
+  work: (deps: Deps) => Promise<FiledNotice>,
+): Promise<FiledNotice> {
+  const { deps, actor } = c.var
+  const id = body.submissionId
+  if (typeof id !== 'string' || !/^[0-9a-f]{32}$/.test(id) || actor.id === null) return work(deps)
+  const request = {
+    principal: `user:${actor.id}`,
+    key: `form:${id}`,
+    method: 'POST',
+    body: stringsOf(body),
+  }
+  const outcome = await idempotent(deps, { ...request, path: c.req.path }, async (d) => ({
+    status: 200,
+    body: await work(d),
+  }))
+  if (outcome.kind === 'reused') return work(deps)
+  return outcome.body as FiledNotice
 }
 
 /** A posted form as strings (files and repeated fields dropped), for re-rendering it. */
@@ -125,12 +159,14 @@ export function intakeRoutes() {
   app.use('/staff/cases/:id/window-close', requireStaff())
 
   const intakeDefaults = (units: readonly Unit[], c: Context): FormValues => ({
+    submissionId: newSubmissionId(c),
     channel: 'hotline_12345',
     urgency: 'normal',
     outcome: 'dispatch',
     districtId: String(homeDistrict(units, c.var.actor.unitId) ?? ''),
   })
   const windowDefaults = (units: readonly Unit[], c: Context): FormValues => ({
+    submissionId: newSubmissionId(c),
     kind: 'complaint',
     urgency: 'normal',
     districtId: String(homeDistrict(units, c.var.actor.unitId) ?? ''),
@@ -163,8 +199,9 @@ export function intakeRoutes() {
     const body = await c.req.parseBody()
     const { units, form } = await choices(c)
     try {
-      const recorded = await takeCall(deps, formInput(body), actor)
-      const filed = filedNotice(recorded, units, '已直接答复并办结')
+      const filed = await oncePerSubmission(c, body, async (d) =>
+        filedNotice(await takeCall(d, formInput(body), actor), units, '已直接答复并办结'),
+      )
       return intake(c, {
         ...form,
         values: intakeDefaults(units, c),
@@ -225,8 +262,9 @@ export function intakeRoutes() {
     const body = await c.req.parseBody()
     const { units, form } = await choices(c)
     try {
-      const recorded = await recordWindowVisit(c.var.deps, formInput(body), c.var.actor)
-      const filed = filedNotice(recorded, units, '已当场解决并办结')
+      const filed = await oncePerSubmission(c, body, async (d) =>
+        filedNotice(await recordWindowVisit(d, formInput(body), c.var.actor), units, '已当场解决并办结'),
+      )
       return windowForm(c, { ...form, values: windowDefaults(units, c), errors: {}, filed })
     } catch (err) {
       if (!(err instanceof HotlineError) || !err.fields) throw err

@@ -169,6 +169,33 @@ describe.each(DIALECTS)('intake routes on %s', (dialect) => {
     expect(after.totals.closedOnTime - before.totals.closedOnTime).toBe(1)
   })
 
+  it('records a form once however often it is sent (double click, resend), on both forms', async () => {
+    for (const [path, fields] of [
+      ['/staff/intake', callFields()],
+      ['/staff/window', windowFields({ service: '社保转移' })],
+    ] as const) {
+      const page = await (await getAs(app, staff.dispatcher, path)).text()
+      const id = /name="submissionId" value="([0-9a-f]{32})"/.exec(page)?.[1]
+      expect(id, `${path} carries a submission id`).toBeDefined()
+      const cases = await count('work_orders')
+      const sent = { ...fields, submissionId: id! }
+      const [a, b] = await Promise.all([
+        postAs(app, staff.dispatcher, path, sent),
+        postAs(app, staff.dispatcher, path, sent),
+      ])
+      const again = await postAs(app, staff.dispatcher, path, sent)
+      expect([a.status, b.status, again.status]).toEqual([200, 200, 200])
+      expect(await count('work_orders')).toBe(cases + 1)
+      const row = await latest()
+      for (const html of [await a.text(), await b.text(), await again.text()]) {
+        expect(html).toContain(`已受理 <a href="/staff/cases/${row.id}">${row.case_number}</a>`)
+        // the fresh form after it has a new id
+        expect(html).toMatch(/name="submissionId" value="[0-9a-f]{32}"/)
+        expect(html).not.toContain(`value="${id}"`)
+      }
+    }
+  })
+
   it('creates and dispatches in one step through htmx: a fragment, the chosen unit, two events', async () => {
     const res = await postAs(
       app,

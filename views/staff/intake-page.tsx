@@ -390,6 +390,7 @@ export function IntakeForm(props: IntakeFormProps) {
         {props.filed && <FiledBanner filed={props.filed} />}
         <Problems form="intake" errors={errors} labels={LABELS} />
         <input type="hidden" name="_csrf" value={props.session.csrfToken} />
+        <input type="hidden" name="submissionId" value={values.submissionId ?? ''} />
 
         <fieldset class="section">
           <legend>来电人（谁）</legend>

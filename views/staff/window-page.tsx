@@ -102,6 +102,7 @@ export function WindowForm(props: WindowFormProps) {
         {props.filed && <FiledBanner filed={props.filed} />}
         <Problems form="window" errors={errors} labels={LABELS} />
         <input type="hidden" name="_csrf" value={props.session.csrfToken} />
+        <input type="hidden" name="submissionId" value={values.submissionId ?? ''} />
 
         <fieldset class="section">
           <legend>来访人</legend>
