@@ -473,7 +473,7 @@ function section(
     'process of its own (peak RSS from `process.resourceUsage().maxRSS`). The first run creates',
     'every case with its `import` event, its rating and its rollups (500-row batches; into the',
     'empty store the import is a bulk load: up to 150,000 rows or three seconds per transaction,',
-    'the three random-order indexes of `work_orders` built at the end, included in the time); it',
+    'four secondary indexes of `work_orders` built at the end, included in the time); it',
     'runs several times on a fresh store each, and the table gives the median time and the',
     'highest peak RSS of all runs. The second import reads the same file again into the last',
     'store and finds every row unchanged. Afterwards `recount` compares the rollups with the raw',

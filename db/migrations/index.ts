@@ -7,6 +7,7 @@ import * as monthlyRollups from './2026-11-26-005-monthly-rollups'
 import * as snapshots from './2026-11-26-006-snapshots'
 import * as reportCube from './2026-11-26-007-report-cube'
 import * as intake from './2026-11-26-008-intake'
+import * as receivedAt from './2026-11-26-009-received-at'
 
 /**
  * Every migration by name, in order. A static map rather than a folder scan: Workers have no fs.
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-26-006-snapshots': snapshots,
   '2026-11-26-007-report-cube': reportCube,
   '2026-11-26-008-intake': intake,
+  '2026-11-26-009-received-at': receivedAt,
 }

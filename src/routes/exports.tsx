@@ -19,7 +19,40 @@ function caseFileName(query: CaseListQuery, ext: 'csv' | 'xlsx'): string {
   return `${parts.filter((p) => p !== undefined && /^[\w-]+$/.test(p)).join('-')}.${ext}`
 }
 
-function download(c: Context, body: string | Uint8Array<ArrayBuffer>, type: string, name: string) {
+/**
+ * A stream of text chunks as a response body, started before the response is: the first chunks
+ * (the header and the first page, whose query may refuse the list) are read first, so that a
+ * refusal is still an error page and not a cut-off file.
+ */
+async function streamed(chunks: AsyncGenerator<string>): Promise<ReadableStream<Uint8Array>> {
+  const encoder = new TextEncoder()
+  const ready: string[] = []
+  let done = false
+  for (let i = 0; i < 2 && !done; i++) {
+    const next = await chunks.next()
+    if (next.done) done = true
+    else ready.push(next.value)
+  }
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const text = ready.shift()
+      if (text !== undefined) return controller.enqueue(encoder.encode(text))
+      const next = done ? { done: true as const, value: undefined } : await chunks.next()
+      if (next.done) controller.close()
+      else controller.enqueue(encoder.encode(next.value))
+    },
+    async cancel() {
+      await chunks.return(undefined)
+    },
+  })
+}
+
+function download(
+  c: Context,
+  body: string | Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>,
+  type: string,
+  name: string,
+) {
   return c.body(body, 200, {
     'Content-Type': type,
     'Content-Disposition': `attachment; filename="${name}"`,
@@ -49,7 +82,7 @@ export function exportRoutes() {
 
   app.get('/staff/cases/export.csv', requireStaff(), async (c) => {
     const query = parseCaseListQuery(new URL(c.req.url).searchParams)
-    const csv = await caseListCsv(c.var.deps, c.var.actor, query)
+    const csv = await streamed(caseListCsv(c.var.deps, c.var.actor, query))
     return download(c, csv, 'text/csv; charset=utf-8', caseFileName(query, 'csv'))
   })
 

@@ -1,4 +1,5 @@
 import type { Workbook, Worksheet } from 'exceljs'
+import { invalidField } from '../domain/errors'
 import type { Actor } from '../domain/work-order'
 import {
   CASE_EXPORT_COLUMNS,
@@ -8,6 +9,7 @@ import {
   IDENTITY_COLUMNS,
   localDateTime,
   TIME_COLUMNS,
+  type CaseExportRow,
 } from './case-list-csv'
 import type { Deps } from './deps'
 import type { CaseListQuery } from './queues'
@@ -144,10 +146,14 @@ export function wallClock(instant: string, timeZone: string): Date {
   return new Date(`${localDateTime(instant, timeZone).replace(' ', 'T')}:00.000Z`)
 }
 
+/** The most cases a case-list workbook holds (Excel itself stops at 1,048,575 rows). */
+export const XLSX_MAX_CASES = 100_000
+
 /**
  * The cases behind a list query (any figure of a report, a queue, filters) as an Excel workbook:
  * the same rows and columns as the CSV, times as dates in TZ_REPORT, text neutralised against
- * formulas, the citizen's name and masked phone only for roles that may see them.
+ * formulas, the citizen's name and masked phone only for roles that may see them. A workbook is
+ * built in memory: more than {@link XLSX_MAX_CASES} cases are refused (the CSV has no limit).
  *
  * @example const bytes = await caseListXlsx(deps, actor, parseCaseListQuery(params))
  */
@@ -156,7 +162,17 @@ export async function caseListXlsx(
   actor: Actor,
   query: CaseListQuery,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const rows = await caseExportRows(deps, actor, query)
+  const rows: CaseExportRow[] = []
+  for await (const page of caseExportRows(deps, actor, query)) {
+    rows.push(...page)
+    if (rows.length > XLSX_MAX_CASES) {
+      throw invalidField(
+        'export',
+        `has more than ${XLSX_MAX_CASES.toLocaleString('en')} cases, too many for a workbook; ` +
+          'download the CSV (no limit) or narrow the period or filters',
+      )
+    }
+  }
   const workbook = await newWorkbook()
   const sheet = workbook.addWorksheet('工单', { views: [{ state: 'frozen', ySplit: 1 }] })
   sheet.addRow([...CASE_EXPORT_COLUMNS, ...(exportsIdentity(actor) ? IDENTITY_COLUMNS : [])])

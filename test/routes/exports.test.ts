@@ -434,6 +434,10 @@ describe.each(DIALECTS)('exports on %s', (dialect) => {
       expect(
         ((await bad.json()) as { error: { fields: Record<string, string> } }).error.fields,
       ).toHaveProperty('channel')
+      // A refusal found by the list's query (an unknown scope) is still an error, not a cut file.
+      const scope = await getAs(app, staff.dispatcher, '/staff/cases/export.csv?scope=NOPE')
+      expect(scope.status).toBe(422)
+      expect(scope.headers.get('content-disposition')).toBeNull()
     })
 
     it('is linked from the list with its query, and the summary workbook from the reports page', async () => {
