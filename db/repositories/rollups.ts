@@ -149,16 +149,21 @@ export class RollupTally {
   /** Hot for bulk imports: one `caseCounts` per case, added in place to four sum arrays. */
   private tally(order: RollupOrder, sign: 1 | -1) {
     const c = caseCounts(order)
+    const counts = this.counts
+    for (let k = 0; k < ROLLUP_COUNTS.length; k++) counts[k] = sign * c[ROLLUP_COUNTS[k]!]
     const unitId = order.unitId ?? 0
     const districtId = order.districtId ?? 0
     const id = `${unitId}|${districtId}|${order.receivedDay}`
     let day = this.days.get(id)
     if (!day) this.days.set(id, (day = periodSums(unitId, districtId, order.receivedDay)))
-    addCounts(day.total, c, sign)
-    addCounts(sumsOf(day.channel, order.channel), c, sign)
-    addCounts(sumsOf(day.kind, order.kind), c, sign)
-    addCounts(sumsOf(day.category, String(order.categoryId ?? 0)), c, sign)
+    addSums(day.total, counts)
+    addSums(sumsOf(day.channel, order.channel), counts)
+    addSums(sumsOf(day.kind, order.kind), counts)
+    addSums(sumsOf(day.category, String(order.categoryId ?? 0)), counts)
   }
+
+  /** One case's counts in ROLLUP_COUNTS order, reused from case to case. */
+  private readonly counts = new Array<number>(ROLLUP_COUNTS.length).fill(0)
 }
 
 /** The groupings with keys of their own (the unit grouping's key is ''). */
@@ -185,10 +190,6 @@ function sumsOf(map: Map<string, number[]>, key: string): number[] {
   let sums = map.get(key)
   if (!sums) map.set(key, (sums = new Array<number>(ROLLUP_COUNTS.length).fill(0)))
   return sums
-}
-
-function addCounts(sums: number[], c: Counts, sign: 1 | -1) {
-  for (let k = 0; k < ROLLUP_COUNTS.length; k++) sums[k]! += sign * c[ROLLUP_COUNTS[k]!]
 }
 
 function addSums(into: number[], from: number[]) {

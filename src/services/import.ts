@@ -1496,13 +1496,18 @@ async function sqliteSink(main: Kysely<Database>, file: string): Promise<Sink> {
   }
 }
 
-/** The INSERT values of a new case, in INSERT_COLUMNS order. */
+const NEW_GETTERS = NEW_ORDER_COLUMNS.map(([, get]) => get)
+const DEFAULTED_GETTERS = DEFAULTED_COLUMNS.map(([, get]) => get)
+
+/** The INSERT values of a new case, in INSERT_COLUMNS order (hot: plain indexed loops). */
 function orderValues(o: Omit<WorkOrder, 'id'>, now: string, into: unknown[] = []): unknown[] {
-  for (const [column, get] of DEFAULTED_COLUMNS) {
-    const v = get(o)
-    if (v !== null && v !== 0) throw new Error(`a new imported case has ${column} ${String(v)}`)
+  for (let i = 0; i < DEFAULTED_GETTERS.length; i++) {
+    const v = DEFAULTED_GETTERS[i]!(o)
+    if (v !== null && v !== 0) {
+      throw new Error(`a new imported case has ${DEFAULTED_COLUMNS[i]![0]} ${String(v)}`)
+    }
   }
-  for (const [, get] of NEW_ORDER_COLUMNS) into.push(get(o))
+  for (let i = 0; i < NEW_GETTERS.length; i++) into.push(NEW_GETTERS[i]!(o))
   into.push(now, now)
   return into
 }
