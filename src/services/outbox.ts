@@ -275,6 +275,25 @@ function clip(text: string): string {
   return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat
 }
 
+/** How long a delivered notification is kept (for questions about what was sent), in days. */
+export const KEEP_DELIVERED_DAYS = 30
+
+/**
+ * Deletes the notifications delivered more than `KEEP_DELIVERED_DAYS` before `now`; undelivered
+ * ones (waiting, retrying, dead letters) stay whatever their age. Returns how many went.
+ *
+ * @example await pruneOutbox(deps.db, new Date().toISOString()) // 0 when nothing is that old
+ */
+export async function pruneOutbox(db: Db, now: string): Promise<number> {
+  const cutoff = new Date(Date.parse(now) - KEEP_DELIVERED_DAYS * 86_400_000).toISOString()
+  const result = await db
+    .deleteFrom('outbox')
+    .where('delivered_at', 'is not', null)
+    .where('delivered_at', '<', cutoff)
+    .executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
+
 /**
  * Undelivered notifications that have failed at least once — retrying or dead — newest first, for
  * the admin page.

@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import type { Deps } from './deps'
-import { deliverOutbox, type DeliveryResult, type WebhookOptions } from './outbox'
+import { nowOf, type Deps } from './deps'
+import { deliverOutbox, pruneOutbox, type DeliveryResult, type WebhookOptions } from './outbox'
 import { runSupervision, safeErrorText, type SupervisionResult } from './supervision'
 
 /**
@@ -51,6 +51,7 @@ export async function runTick(
     try {
       const d = await deliverOutbox(deps, webhook)
       out.delivery = d
+      await pruneOutbox(deps.db, nowOf(deps))
       if (d.retrying + d.dead > 0) {
         log(
           `[hotline] outbox: ${d.delivered} delivered, ${d.retrying} to retry, ` +

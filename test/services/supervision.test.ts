@@ -7,6 +7,8 @@ import type { WorkOrder } from '../../src/domain/work-order'
 import {
   backoffMs,
   deliverOutbox,
+  enqueue,
+  pruneOutbox,
   listOutboxProblems,
   retryOutbox,
 } from '../../src/services/outbox'
@@ -301,6 +303,18 @@ describe.each(DIALECTS)('supervision on %s', (dialect) => {
     })
     expect(gw.sent).toHaveLength(1)
     expect(await listOutboxProblems(store.deps.db)).toEqual([])
+
+    // Delivered rows are kept 30 days, then pruned; undelivered ones stay.
+    const waiting = await enqueue(store.deps.db, {
+      topic: 'work_order.urged',
+      workOrderId: order.id,
+      payload: { caseId: order.id },
+      now: at,
+    })
+    const day = 86_400_000
+    expect(await pruneOutbox(store.deps.db, plus(at, 30 * day))).toBe(0)
+    expect(await pruneOutbox(store.deps.db, plus(at, 30 * day + 1))).toBe(1)
+    expect((await outboxRows()).map((r) => r.id)).toEqual([waiting])
   })
 
   it('retries with exponential backoff, then keeps a dead letter the admins see', async () => {
