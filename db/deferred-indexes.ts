@@ -7,8 +7,8 @@ type Db = Kysely<Database> | Transaction<Database>
  * The secondary indexes of `work_orders` whose keys arrive in random order (phone numbers,
  * deadlines, units), and the one by receipt time: a bulk load into an empty table drops them and
  * builds them once at the end (后建索引), which sorts a million keys in about half a second each
- * instead of spending seconds on random inserts. The unique indexes (case number, tracking code, channel + external id) and
- * the index by day of receipt stay: the import relies on them while it runs.
+ * instead of spending seconds on random inserts. The unique indexes (case number, tracking code,
+ * channel + external id) and the index by day of receipt stay: the import relies on them.
  */
 export const DEFERRED_INDEXES = [
   { name: 'work_orders_phone', columns: ['citizen_phone'] },

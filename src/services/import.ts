@@ -805,7 +805,8 @@ class ImportRun {
     } finally {
       await this.sink.close()
     }
-    if (this.unanalyzed > 0) await this.analyze().catch(() => {}) // best effort, after a failure too
+    // Best effort, after a failure too.
+    if (this.unanalyzed > 0) await this.analyze().catch(() => {})
     const stream = this.errors
     if (!stream) return
     await new Promise<void>((done, fail) => {
