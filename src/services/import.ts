@@ -1353,7 +1353,7 @@ const COLUMNS_OF = { work_order_events: EVENT_COLUMNS, ratings: RATING_COLUMNS }
  * Where a batch's rows are written. The generic sink sends multi-row statements through Kysely;
  * on a SQLite file the import gets a connection of its own with prepared statements kept for the
  * whole import (Kysely's driver prepares every statement afresh, and parsing a many-row statement
- * costs more than running it).
+ * costs more than running it); on Postgres each table's rows go in as column arrays.
  */
 interface Sink {
   /** The store the batch transactions run on. */
@@ -1377,6 +1377,7 @@ function readOnlySink(deps: Deps): Sink {
 }
 
 async function openSink(deps: Deps): Promise<Sink> {
+  if (deps.dialect === 'postgres') return postgresSink(deps)
   if (deps.dialect === 'sqlite') {
     const file = await sqliteFile(deps.db)
     if (file) return sqliteSink(deps.db, file)
@@ -1384,11 +1385,12 @@ async function openSink(deps: Deps): Promise<Sink> {
   return genericSink(deps)
 }
 
+/** The sink of an in-memory SQLite store (tests) and of D1: multi-row statements through Kysely. */
 function genericSink(deps: Deps): Sink {
   const dialect = deps.dialect
   return {
     db: deps.db,
-    ordersPerStatement: dialect === 'postgres' ? 1000 : 700,
+    ordersPerStatement: 700,
     async insertOrders(db, orders, now) {
       const params: unknown[] = []
       for (const o of orders) orderValues(o, now, params)
@@ -1407,12 +1409,81 @@ function genericSink(deps: Deps): Sink {
     },
     async insertRows(db, table, rows) {
       const columns = COLUMNS_OF[table]
-      const per = Math.floor((dialect === 'postgres' ? 60_000 : 30_000) / columns.length)
+      const per = Math.floor(30_000 / columns.length)
       for (let i = 0; i < rows.length; i += per) {
         const chunk = rows.slice(i, i + per)
         const text = insertSql(dialect, table, columns, chunk.length)
         await db.executeQuery(CompiledQuery.raw(text, chunk.flat()))
       }
+    },
+    close: async () => {},
+  }
+}
+
+/** The integer columns of the tables the import inserts into; the others are text. */
+const INTEGER_COLUMNS = new Set([
+  'category_id',
+  'unit_id',
+  'district_id',
+  'version',
+  'due_workdays',
+  'due_provisional',
+  'closed_on_time',
+  'handling_workdays',
+  'return_count',
+  'extension_count',
+  'reopen_count',
+  'merged_into_id',
+  'work_order_id',
+  'actor_id',
+])
+
+/**
+ * `insert … select * from unnest($1::text[], $2::int[], …)`: one array parameter per column
+ * instead of one parameter per value, so Postgres parses a short statement however many rows it
+ * carries (a third faster than a 500-row VALUES list, measured on 200,000 cases).
+ */
+function unnestSql(table: string, columns: readonly string[], tail = ''): string {
+  const key = `unnest|${table}|${tail}`
+  let text = statements.get(key)
+  if (!text) {
+    const cols = columns.map((c) => `"${c}"`).join(', ')
+    const arrays = columns.map((c, j) => `$${j + 1}::${INTEGER_COLUMNS.has(c) ? 'int' : 'text'}[]`)
+    text = `insert into "${table}" (${cols}) select * from unnest(${arrays.join(', ')})${tail}`
+    statements.set(key, text)
+  }
+  return text
+}
+
+/** Rows (arrays in column order) as one array per column. */
+function columnsOf(rows: readonly (readonly unknown[])[], width: number): unknown[][] {
+  const out = Array.from({ length: width }, () => new Array<unknown>(rows.length))
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!
+    for (let c = 0; c < width; c++) out[c]![r] = row[c]
+  }
+  return out
+}
+
+/** The Postgres sink: rows go in as column arrays through `unnest` (see {@link unnestSql}). */
+function postgresSink(deps: Deps): Sink {
+  return {
+    db: deps.db,
+    ordersPerStatement: 2000,
+    async insertOrders(db, orders, now) {
+      const rows = orders.map((o) => orderValues(o, now))
+      const text = unnestSql('work_orders', INSERT_COLUMNS, ' returning "id", "external_id"')
+      const { rows: inserted } = await db.executeQuery<{ id: number; external_id: string | null }>(
+        CompiledQuery.raw(text, columnsOf(rows, INSERT_COLUMNS.length)),
+      )
+      const ids = new Map(inserted.map((r) => [r.external_id, Number(r.id)]))
+      return orders.map((o) => ids.get(o.externalId)!)
+    },
+    async insertRows(db, table, rows) {
+      if (rows.length === 0) return
+      const columns = COLUMNS_OF[table]
+      const text = unnestSql(table, columns)
+      await db.executeQuery(CompiledQuery.raw(text, columnsOf(rows, columns.length)))
     },
     close: async () => {},
   }

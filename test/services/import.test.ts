@@ -274,6 +274,20 @@ describe.each(DIALECTS)('importing history (导入) on %s', (dialect) => {
     await expectRollupsExact()
   })
 
+  it('keeps every character of free text: quotes, backslashes, braces, NULL, line breaks', async () => {
+    const file = join(dir, 'awkward.csv')
+    const content = '他说："门口{漏水}"，\\ 反斜杠, NULL\n第二行 🚧'
+    const title = 'NULL'
+    writeFileSync(
+      file,
+      '编号,渠道,受理时间,标题,诉求内容,地址\r\n' +
+        `AW-1,12345热线,2025-10-20 09:00,${title},"${content.replace(/"/g, '""')}","{,}"\r\n`,
+    )
+    const { summary } = await run(file)
+    expect(summary).toMatchObject({ imported: 1, rejected: 0 })
+    expect(await byExternal('AW-1')).toMatchObject({ title, content, address: '{,}' })
+  })
+
   it('checks without writing in a dry run', async () => {
     const file = join(dir, 'dry.csv')
     writeFileSync(
