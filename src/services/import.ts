@@ -237,7 +237,8 @@ function isBlank(record: RawRecord): boolean {
 // ---------------------------------------------------------------------------------------------
 // Reading files
 
-interface RawRecord {
+/** One record of an import file as read, before any checks. */
+export interface RawRecord {
   /** The file line the record starts on (the header is line 1), or the sheet row number. */
   line: number
   cells: string[]
@@ -246,8 +247,10 @@ interface RawRecord {
 /**
  * UTF-8 when the whole file is valid UTF-8 (a BOM is allowed), else GB18030. The check reads the
  * file once as a stream with a strict decoder.
+ *
+ * @example await detectEncoding('history.csv') // 'gb18030' for an export of a Chinese system
  */
-async function detectEncoding(file: string): Promise<'utf-8' | 'gb18030'> {
+export async function detectEncoding(file: string): Promise<'utf-8' | 'gb18030'> {
   let carry: Buffer = Buffer.alloc(0)
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
     const buf = carry.length > 0 ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer)
@@ -263,10 +266,15 @@ async function detectEncoding(file: string): Promise<'utf-8' | 'gb18030'> {
   return carry.length === 0 || isUtf8(carry) ? 'utf-8' : 'gb18030'
 }
 
-async function* readCsvRecords(
+/**
+ * The records of a CSV file in `encoding`, streamed; `position.bytes` follows the bytes read.
+ *
+ * @example for await (const r of readCsvRecords(file, 'utf-8', { bytes: 0 })) r.cells
+ */
+export async function* readCsvRecords(
   file: string,
   encoding: 'utf-8' | 'gb18030',
-  position: { bytes: number },
+  position: { bytes: number } = { bytes: 0 },
 ): AsyncGenerator<RawRecord> {
   const decoder = new TextDecoder(encoding)
   const parser = new CsvParser()
@@ -423,7 +431,12 @@ function countBreaks(value: string): number {
   return n
 }
 
-async function* readXlsxRecords(file: string): AsyncGenerator<RawRecord> {
+/**
+ * The rows of the first sheet of an XLSX file as text (see {@link xlsxText}), streamed.
+ *
+ * @example for await (const r of readXlsxRecords('history.xlsx')) r.cells
+ */
+export async function* readXlsxRecords(file: string): AsyncGenerator<RawRecord> {
   const { default: ExcelJS } = await import('exceljs')
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
     worksheets: 'emit',
